@@ -1,0 +1,137 @@
+"""The work behind each command: turn options into objects, run, and return an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from mindie_epcheck.cli import messages
+from mindie_epcheck.findings import Severity
+from mindie_epcheck.i18n import Lang, Text, choose_language
+from mindie_epcheck.model.context import ENV_KEYS, RanktableInput, Settings
+from mindie_epcheck.pipeline import (
+    InputError,
+    lint_bytes,
+    lint_document,
+    ranktable_input,
+    read_file,
+)
+from mindie_epcheck.report.base import FileReport, RunReport
+from mindie_epcheck.report.errors import print_error
+from mindie_epcheck.report.formats import make_reporter
+from mindie_epcheck.report.rules_format import render_explain, render_rules
+from mindie_epcheck.rules.registry import Rule, all_rules
+from mindie_epcheck.source.document import MAX_FILE_BYTES, load
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    def __init__(self, text: Text) -> None:
+        super().__init__(text.en)
+        self.text = text
+
+
+def split_codes(value: str) -> list[str]:
+    return [part.strip().upper() for part in value.split(",") if part.strip()]
+
+
+def select_rules(select: str, ignore: str) -> list[Rule]:
+    """Apply --select and --ignore; each entry is a code (EP301) or a prefix (EP3)."""
+    rules = all_rules()
+    for option, value in (("select", select), ("ignore", ignore)):
+        for code in split_codes(value):
+            if not any(declared.code.startswith(code) for declared in rules):
+                raise UsageError(messages.UNKNOWN_SELECTOR.format(option=option, value=code))
+    chosen = split_codes(select)
+    skipped = split_codes(ignore)
+    return [
+        declared
+        for declared in rules
+        if (not chosen or any(declared.code.startswith(code) for code in chosen))
+        and not any(declared.code.startswith(code) for code in skipped)
+    ]
+
+
+def read_stdin() -> bytes:
+    return sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+
+
+def load_model_config(path: str | None) -> tuple[str, dict[str, object]] | None:
+    if not path:
+        return None
+    document = load(path, read_file(path))
+    value = document.value
+    if not isinstance(value, dict) or "model_type" not in value:
+        raise UsageError(messages.INVALID_MODEL_CONFIG.format(path=path))
+    return path, value
+
+
+def make_settings(options: dict[str, Any]) -> Settings:
+    env = {key: os.environ[key] for key in ENV_KEYS if key in os.environ}
+    return Settings(
+        hardware=options["hardware"],
+        interconnect=options["interconnect"],
+        mindie_version=options["mindie_version"],
+        nodes=options["nodes"],
+        wrap_fragment=options["wrap_fragment"],
+        env=env,
+    )
+
+
+def validate(options: dict[str, Any]) -> int:
+    lang = choose_language(options["lang"])
+    try:
+        return _validate(options, lang)
+    except (UsageError, InputError) as problem:
+        print_error(problem.text, lang)
+        return EXIT_USAGE
+
+
+def _validate(options: dict[str, Any], lang: Lang) -> int:
+    paths: tuple[str, ...] = options["paths"]
+    if not paths:
+        raise UsageError(messages.NO_PATHS)
+    settings = make_settings(options)
+    rules = select_rules(options["select"], options["ignore"])
+    model_config = load_model_config(options["model_config"])
+    reports: list[FileReport] = []
+    ranktable: RanktableInput | None = None
+    if options["ranktable"]:
+        ranktable = ranktable_input(load(options["ranktable"], read_file(options["ranktable"])))
+        result = lint_document(ranktable.document, settings, rules)
+        reports.append(FileReport(result.name, result.kind, result.findings, result.text))
+    failed = False
+    for path in paths:
+        name = options["stdin_filename"] if path == "-" else path
+        try:
+            data = read_stdin() if path == "-" else read_file(path)
+        except InputError as problem:
+            print_error(problem.text, lang)
+            failed = True
+            continue
+        result = lint_bytes(name, data, settings, rules, ranktable, model_config)
+        reports.append(FileReport(result.name, result.kind, result.findings, result.text))
+    run = RunReport(reports, lang)
+    make_reporter(options["output_format"]).render(run, sys.stdout)
+    if failed:
+        return EXIT_USAGE
+    threshold = Severity(options["fail_on"]).rank
+    failing = any(finding.severity.rank >= threshold for finding in run.findings)
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def list_rules(output_format: str, lang: Lang) -> int:
+    render_rules(all_rules(), output_format, lang, sys.stdout)
+    return EXIT_OK
+
+
+def explain(code: str, lang: Lang) -> int:
+    wanted = code.strip().upper()
+    for declared in all_rules():
+        if declared.code == wanted or declared.name == code.strip().lower():
+            render_explain(declared, lang, sys.stdout)
+            return EXIT_OK
+    print_error(messages.UNKNOWN_CODE.format(code=code), lang)
+    return EXIT_USAGE

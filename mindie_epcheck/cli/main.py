@@ -1,0 +1,124 @@
+"""Command line: parse options, build the objects, run the pipeline, return an exit code."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from enum import IntEnum
+from typing import Any
+
+import click
+
+from mindie_epcheck import __version__
+from mindie_epcheck.cli import commands
+from mindie_epcheck.cli.messages import (
+    EXPLAIN_HELP,
+    GROUP_HELP,
+    OPTION_HELP,
+    RULES_HELP,
+    VALIDATE_HELP,
+)
+from mindie_epcheck.i18n import Lang, choose_language
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FINDINGS = 1
+    USAGE = 2
+
+
+HARDWARE_NAMES = ("atlas-800i-a2-64g", "atlas-800i-a2-32g", "atlas-800i-a3")
+FORMATS = ("text", "json")
+
+
+def prescan_language(argv: Sequence[str]) -> Lang:
+    """Find --lang before click parses, so that --help is already in that language."""
+    option = None
+    for index, arg in enumerate(argv):
+        if arg == "--lang" and index + 1 < len(argv):
+            option = argv[index + 1]
+        elif arg.startswith("--lang="):
+            option = arg.split("=", 1)[1]
+    return choose_language(option)
+
+
+def build_cli(lang: Lang) -> click.Group:
+    def text(key: str) -> str:
+        return OPTION_HELP[key].get(lang)
+
+    lang_option = click.option(
+        "--lang", type=click.Choice(["en", "zh"]), default=None, help=text("lang")
+    )
+
+    @click.group(
+        help=GROUP_HELP.get(lang), context_settings={"help_option_names": ["-h", "--help"]}
+    )
+    @click.version_option(__version__, prog_name="epcheck")
+    def group() -> None:
+        pass
+
+    @group.command("validate", help=VALIDATE_HELP.get(lang))
+    @click.argument("paths", nargs=-1, metavar="PATH...")
+    @click.option("--ranktable", type=click.Path(dir_okay=False), help=text("ranktable"))
+    @click.option("--model-config", type=click.Path(dir_okay=False), help=text("model_config"))
+    @click.option("--hardware", type=click.Choice(HARDWARE_NAMES), help=text("hardware"))
+    @click.option(
+        "--interconnect", type=click.Choice(["switch", "direct"]), help=text("interconnect")
+    )
+    @click.option(
+        "--mindie-version",
+        type=click.Choice(["2.0", "2.1", "2.2", "3.0"]),
+        default="3.0",
+        show_default=True,
+        help=text("mindie_version"),
+    )
+    @click.option("--nodes", type=click.IntRange(1, 60), help=text("nodes"))
+    @click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(FORMATS),
+        default="text",
+        show_default=True,
+        help=text("format"),
+    )
+    @click.option(
+        "--fail-on",
+        type=click.Choice(["error", "warning", "info"]),
+        default="error",
+        show_default=True,
+        help=text("fail_on"),
+    )
+    @click.option("--select", default="", metavar="CODES", help=text("select"))
+    @click.option("--ignore", default="", metavar="CODES", help=text("ignore"))
+    @click.option("--stdin-filename", default="<stdin>", help=text("stdin_filename"))
+    @click.option("--wrap-fragment", is_flag=True, help=text("wrap_fragment"))
+    @lang_option
+    def validate(**options: Any) -> None:
+        sys.exit(commands.validate(options))
+
+    @group.command("rules", help=RULES_HELP.get(lang))
+    @click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json", "markdown"]),
+        default="text",
+        show_default=True,
+        help=text("rules_format"),
+    )
+    @lang_option
+    def rules(output_format: str, lang: str | None) -> None:
+        sys.exit(commands.list_rules(output_format, choose_language(lang)))
+
+    @group.command("explain", help=EXPLAIN_HELP.get(lang))
+    @click.argument("code")
+    @lang_option
+    def explain(code: str, lang: str | None) -> None:
+        sys.exit(commands.explain(code, choose_language(lang)))
+
+    return group
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    cli = build_cli(prescan_language(args))
+    cli.main(args=args, prog_name="epcheck")

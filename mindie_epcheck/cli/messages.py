@@ -1,0 +1,96 @@
+"""Help texts and CLI messages in both languages."""
+
+from __future__ import annotations
+
+from mindie_epcheck.i18n import Text
+
+GROUP_HELP = Text(
+    "Lint MindIE Service config.json files for expert parallelism (EP) and estimate what "
+    "each EP level costs, before the service loads its weights.",
+    "在 MindIE Service 加载权重之前，检查 config.json 中专家并行（EP）等配置的错误，并估算各 EP "
+    "级别的开销。",
+)
+VALIDATE_HELP = Text(
+    "Check config files and report every mistake with file, line:column, JSON pointer, code "
+    "and a fix. PATH may be - to read standard input. Exit codes: 0 no finding at or above "
+    "--fail-on, 1 findings, 2 usage or input error.",
+    "检查配置文件，报告每个问题的文件、行:列、JSON 指针、规则编号和修改建议。PATH 为 - 时从标准输入"
+    "读取。退出码：0 表示没有达到 --fail-on 级别的问题，1 表示有问题，2 表示用法或输入错误。",
+)
+RULES_HELP = Text(
+    "List every rule with its code, name and severity.", "列出全部规则及其编号、名称和级别。"
+)
+EXPLAIN_HELP = Text(
+    "Explain one rule: what it checks, why, a bad and a good example, and the fix.",
+    "解释一条规则：检查什么、原因、错误与正确示例及修改方法。",
+)
+OPTION_HELP = {
+    "lang": Text(
+        "Language of messages: en or zh (default: EPCHECK_LANG, then the locale).",
+        "输出语言：en 或 zh（默认取 EPCHECK_LANG，其次取系统 locale）。",
+    ),
+    "ranktable": Text(
+        "HCCL rank table of a multi-node deployment (the file RANK_TABLE_FILE names); "
+        "checked itself and against the config.",
+        "多机部署的 HCCL rank table（即 RANK_TABLE_FILE 指向的文件）；既检查其本身，也检查与配置的一致性。",
+    ),
+    "model_config": Text(
+        "The model's Hugging Face config.json, used when modelWeightPath is not on this machine.",
+        "模型权重中的 Hugging Face config.json，在本机没有 modelWeightPath 目录时使用。",
+    ),
+    "hardware": Text(
+        "Hardware profile (default: inferred from the devices per node, and said so).",
+        "硬件型号（默认根据单节点卡数推断，并在结果中说明）。",
+    ),
+    "interconnect": Text(
+        "How the nodes are cabled: switch, or direct (back to back). ep_level 2 on two "
+        "nodes needs a switch.",
+        "节点间的连接方式：switch（交换机）或 direct（直连）。双机 ep_level 2 必须经交换机连接。",
+    ),
+    "mindie_version": Text(
+        "Target MindIE version for version-dependent checks.",
+        "目标 MindIE 版本，用于与版本相关的检查。",
+    ),
+    "nodes": Text(
+        "Node count of a multi-node deployment when no rank table is given.",
+        "未提供 rank table 时，多机部署的节点数。",
+    ),
+    "format": Text("Output format.", "输出格式。"),
+    "fail_on": Text(
+        "Lowest severity that makes the exit code 1 (default: error).",
+        "导致退出码为 1 的最低级别（默认：error）。",
+    ),
+    "select": Text(
+        "Only run these rule codes or code prefixes, comma-separated (e.g. EP2,EP301).",
+        "只运行这些规则编号或前缀，逗号分隔（如 EP2,EP301）。",
+    ),
+    "ignore": Text(
+        "Skip these rule codes or code prefixes, comma-separated.",
+        "跳过这些规则编号或前缀，逗号分隔。",
+    ),
+    "stdin_filename": Text(
+        "Name to show for standard input (PATH -).", "从标准输入（PATH 为 -）读取时显示的文件名。"
+    ),
+    "wrap_fragment": Text(
+        'Lint a documentation fragment such as `"ModelDeployConfig" : {...},` as if it were '
+        "wrapped in { }; positions stay true.",
+        '把 `"ModelDeployConfig" : {...},` 这类文档片段视为已用 { } 包裹后检查，位置信息保持不变。',
+    ),
+    "rules_format": Text("Output format of the rule list.", "规则列表的输出格式。"),
+}
+UNKNOWN_CODE = Text(
+    "unknown rule code {code}; run `epcheck rules` for the list",
+    "未知的规则编号 {code}；运行 `epcheck rules` 查看全部规则",
+)
+UNKNOWN_SELECTOR = Text(
+    "--{option}: {value} matches no rule code; codes look like EP301 or a prefix like EP3",
+    "--{option}：{value} 不匹配任何规则编号；编号形如 EP301，或前缀如 EP3",
+)
+NO_PATHS = Text(
+    "no PATH given; pass a config file or - for standard input",
+    "未提供 PATH；请传入配置文件，或用 - 表示标准输入",
+)
+INVALID_MODEL_CONFIG = Text(
+    "--model-config {path}: not a JSON object with model fields (model_type, hidden_size, ...)",
+    "--model-config {path}：不是包含模型字段（model_type、hidden_size 等）的 JSON 对象",
+)

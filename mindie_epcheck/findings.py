@@ -1,0 +1,61 @@
+"""The finding: one located, coded, bilingual result of a rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from mindie_epcheck.i18n import Text
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"info": 1, "warning": 2, "error": 3}[self.value]
+
+    @property
+    def label(self) -> Text:
+        return SEVERITY_LABELS[self]
+
+
+SEVERITY_LABELS = {
+    Severity.ERROR: Text("error", "错误"),
+    Severity.WARNING: Text("warning", "警告"),
+    Severity.INFO: Text("info", "提示"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A 1-based, inclusive-start and exclusive-end range of line:column positions.
+
+    Columns count Unicode code points, not bytes.
+    """
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    name: str
+    severity: Severity
+    message: Text
+    hint: Text
+    file: str
+    pointer: str
+    span: Span | None
+    related: tuple[str, ...] = field(default=())
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        line = self.span.line if self.span else 0
+        column = self.span.column if self.span else 0
+        return (self.file, line, column, self.code)

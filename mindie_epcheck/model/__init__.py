@@ -1,0 +1,1 @@
+"""Model stage: typed views of the configs, layout arithmetic, model facts and context."""

@@ -1,0 +1,38 @@
+"""The reporter interface and the data every reporter receives."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Protocol, TextIO
+
+from mindie_epcheck.findings import Finding, Severity
+from mindie_epcheck.i18n import Lang
+from mindie_epcheck.source.kinds import DocumentKind
+
+
+@dataclass(slots=True)
+class FileReport:
+    name: str
+    kind: DocumentKind | None
+    findings: list[Finding]
+    text: str = ""
+
+
+@dataclass(slots=True)
+class RunReport:
+    files: list[FileReport]
+    lang: Lang
+    input_errors: list[str] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [finding for report in self.files for finding in report.findings]
+
+    def counts(self) -> dict[str, int]:
+        counter = Counter(finding.severity.value for finding in self.findings)
+        return {severity.value: counter.get(severity.value, 0) for severity in Severity}
+
+
+class Reporter(Protocol):
+    def render(self, run: RunReport, stream: TextIO) -> None: ...

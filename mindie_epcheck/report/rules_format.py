@@ -1,0 +1,92 @@
+"""`epcheck rules` and `epcheck explain`: the rule catalogue as text, JSON or Markdown."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from mindie_epcheck.i18n import Lang, Text
+from mindie_epcheck.report.text import STYLES, make_console
+from mindie_epcheck.rules.registry import Rule
+
+HEADINGS = {
+    "summary": Text("What it checks", "检查内容"),
+    "rationale": Text("Why", "原因"),
+    "bad": Text("Bad", "错误示例"),
+    "good": Text("Good", "正确示例"),
+    "fix": Text("Fix", "修改方法"),
+    "severity": Text("Default severity", "默认级别"),
+    "family": Text("Family", "类别"),
+}
+
+
+def rule_record(declared: Rule, lang: Lang) -> dict[str, Any]:
+    return {
+        "code": declared.code,
+        "name": declared.name,
+        "severity": declared.severity.value,
+        "family": declared.family.get(lang),
+        "summary": declared.doc.summary.get(lang),
+        "rationale": declared.doc.rationale.get(lang),
+        "bad": declared.doc.bad,
+        "good": declared.doc.good,
+        "fix": declared.doc.fix.get(lang),
+    }
+
+
+def markdown(declared: Rule, lang: Lang) -> str:
+    record = rule_record(declared, lang)
+    title = HEADINGS
+    return "\n".join(
+        [
+            f"## {declared.code} {declared.name}",
+            "",
+            f"{title['severity'].get(lang)}: {record['severity']}. "
+            f"{title['family'].get(lang)}: {record['family']}.",
+            "",
+            f"**{title['summary'].get(lang)}** {record['summary']}",
+            "",
+            f"**{title['rationale'].get(lang)}** {record['rationale']}",
+            "",
+            f"**{title['bad'].get(lang)}**",
+            "",
+            "```json",
+            declared.doc.bad,
+            "```",
+            "",
+            f"**{title['good'].get(lang)}**",
+            "",
+            "```json",
+            declared.doc.good,
+            "```",
+            "",
+            f"**{title['fix'].get(lang)}** {record['fix']}",
+            "",
+        ]
+    )
+
+
+def render_rules(rules: list[Rule], output_format: str, lang: Lang, stream: TextIO) -> None:
+    if output_format == "json":
+        json.dump(
+            [rule_record(declared, lang) for declared in rules],
+            stream,
+            ensure_ascii=False,
+            indent=2,
+        )
+        stream.write("\n")
+    elif output_format == "markdown":
+        stream.write("\n".join(markdown(declared, lang) for declared in rules))
+    else:
+        console = make_console(stream)
+        for declared in rules:
+            console.print(
+                f"{declared.code}  {declared.name:<34} "
+                f"[{STYLES[declared.severity]}]{declared.severity.value:<8}[/]"
+                f" {declared.doc.summary.get(lang)}",
+                markup=True,
+            )
+
+
+def render_explain(declared: Rule, lang: Lang, stream: TextIO) -> None:
+    stream.write(markdown(declared, lang))

@@ -1,0 +1,113 @@
+"""`--format text`: findings grouped by file, with the source line and the span marked."""
+
+from __future__ import annotations
+
+import os
+from typing import TextIO
+
+from rich.cells import cell_len
+from rich.console import Console
+from rich.text import Text as RichText
+
+from mindie_epcheck.findings import Finding, Severity
+from mindie_epcheck.i18n import Lang, Text
+from mindie_epcheck.report.base import FileReport, RunReport
+
+STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+MAX_EXCERPT_LINES = 3
+
+SUMMARY = Text(
+    "{errors} error(s), {warnings} warning(s), {infos} info in {files} file(s)",
+    "{files} 个文件：{errors} 个错误，{warnings} 个警告，{infos} 个提示",
+)
+CLEAN = Text("no findings in {files} file(s)", "{files} 个文件均未发现问题")
+HINT = Text("hint", "建议")
+
+
+def make_console(stream: TextIO) -> Console:
+    """A console that colours only a terminal and honours NO_COLOR (see no-color.org)."""
+    no_color = bool(os.environ.get("NO_COLOR"))
+    return Console(
+        file=stream,
+        highlight=False,
+        soft_wrap=True,
+        no_color=no_color,
+        emoji=False,
+    )
+
+
+def excerpt(finding: Finding, lines: list[str]) -> list[RichText]:
+    """Render the finding's source lines with the span underlined by carets."""
+    span = finding.span
+    if span is None or not lines or span.line > len(lines):
+        return []
+    rendered: list[RichText] = []
+    last = min(span.end_line, span.line + MAX_EXCERPT_LINES - 1, len(lines))
+    gutter = len(str(last))
+    for number in range(span.line, last + 1):
+        source = lines[number - 1].rstrip("\r\n").replace("\t", " ")
+        start = span.column - 1 if number == span.line else len(source) - len(source.lstrip())
+        end = span.end_column - 1 if number == span.end_line else len(source)
+        end = max(end, start + 1)
+        row = RichText(f"  {number:>{gutter}} | ", style="dim")
+        row.append(source)
+        rendered.append(row)
+        marks = RichText(f"  {'':>{gutter}} | ", style="dim")
+        marks.append(" " * cell_len(source[:start]))
+        marks.append("^" * max(1, cell_len(source[start:end])), style=STYLES[finding.severity])
+        rendered.append(marks)
+    return rendered
+
+
+def finding_lines(finding: Finding, lang: Lang, lines: list[str]) -> list[RichText]:
+    span = finding.span
+    where = f"{finding.file}:{span.line}:{span.column}" if span else finding.file
+    head = RichText(where, style="bold")
+    head.append("  ")
+    head.append(finding.severity.label.get(lang), style=STYLES[finding.severity])
+    head.append(f"  {finding.code}", style="bold")
+    head.append(f" [{finding.name}]", style="dim")
+    head.append("  ")
+    head.append(finding.message.get(lang))
+    rows = [head, *excerpt(finding, lines)]
+    hint = RichText(f"  = {HINT.get(lang)}: ", style="green")
+    hint.append(finding.hint.get(lang))
+    rows.append(hint)
+    if finding.pointer:
+        rows.append(RichText(f"  = pointer: {finding.pointer}", style="dim"))
+    return rows
+
+
+def file_title(report: FileReport, lang: Lang) -> RichText:
+    title = RichText(report.name, style="bold underline")
+    if report.kind is not None:
+        title.append(f"  ({report.kind.label.get(lang)})", style="dim")
+    return title
+
+
+class TextReporter:
+    def render(self, run: RunReport, stream: TextIO) -> None:
+        console = make_console(stream)
+        for report in run.files:
+            if not report.findings:
+                continue
+            console.print(file_title(report, run.lang))
+            lines = report.text.splitlines()
+            for finding in report.findings:
+                for row in finding_lines(finding, run.lang, lines):
+                    console.print(row)
+                console.print()
+        console.print(self.summary(run))
+
+    @staticmethod
+    def summary(run: RunReport) -> RichText:
+        counts = run.counts()
+        if not run.findings:
+            return RichText(CLEAN.get(run.lang).format(files=len(run.files)), style="green")
+        line = SUMMARY.get(run.lang).format(
+            errors=counts["error"],
+            warnings=counts["warning"],
+            infos=counts["info"],
+            files=len(run.files),
+        )
+        return RichText(line, style="bold red" if counts["error"] else "bold yellow")

@@ -1,0 +1,1 @@
+"""Rules stage: pure functions of the subject (document, typed model, context) to hits."""

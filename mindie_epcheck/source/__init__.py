@@ -1,0 +1,1 @@
+"""Source stage: bytes to text with positions, and a position-keeping JSON tree."""

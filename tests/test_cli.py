@@ -1,0 +1,139 @@
+"""End-to-end behaviour of the command line: exit codes, input errors, languages."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from helpers import SAMPLES, run_cli, run_json
+
+from mindie_epcheck.cli.main import prescan_language
+from mindie_epcheck.i18n import choose_language
+
+CLEAN = SAMPLES / "seed" / "ep-level-2-single-node-fixed.config.json"
+
+
+def test_clean_sample_exits_zero() -> None:
+    result = run_cli("validate", str(CLEAN))
+    assert result.exit_code == 0, result.stdout
+
+
+def test_missing_file_exits_two() -> None:
+    result = run_cli("validate", "no/such/config.json")
+    assert result.exit_code == 2
+    assert "file not found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_file_message_in_chinese() -> None:
+    result = run_cli("validate", "no/such/config.json", "--lang", "zh")
+    assert result.exit_code == 2
+    assert "文件不存在" in result.stderr
+
+
+def test_directory_exits_two(tmp_path: Path) -> None:
+    result = run_cli("validate", str(tmp_path))
+    assert result.exit_code == 2
+    assert "directory" in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_unreadable_file_exits_two(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text("{}")
+    path.chmod(0)
+    result = run_cli("validate", str(path))
+    assert result.exit_code == 2
+
+
+def test_fifo_rejected_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    result = run_cli("validate", str(fifo))
+    assert result.exit_code == 2
+    assert "FIFO" in result.stderr
+
+
+def test_no_paths_is_usage_error() -> None:
+    result = run_cli("validate")
+    assert result.exit_code == 2
+
+
+def test_unknown_select_code_is_usage_error() -> None:
+    result = run_cli("validate", str(CLEAN), "--select", "XY9")
+    assert result.exit_code == 2
+    assert "matches no rule" in result.stderr
+
+
+def test_stdin_with_filename() -> None:
+    result = run_cli(
+        "validate", "-", "--stdin-filename", "piped.json", "--format", "json",
+        stdin=b'{"a": 1,}',
+    )
+    report = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert {finding["file"] for finding in report["findings"]} == {"piped.json"}
+
+
+def test_json_report_fields(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text('{\n  "ServerConfig": {},\n  "ServerConfig": {}\n}\n')
+    code, report = run_json(str(path))
+    duplicate = next(f for f in report["findings"] if f["code"] == "EP004")
+    assert code == 1
+    for key in ("code", "name", "severity", "message", "hint", "file", "pointer",
+                "line", "column", "end_line", "end_column"):
+        assert key in duplicate
+    assert (duplicate["line"], duplicate["column"]) == (3, 3)
+    assert report["summary"]["files"] == 1
+
+
+def test_fail_on_warning_counts_warnings(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_bytes(b"\xef\xbb\xbf" + CLEAN.read_bytes())
+    assert run_cli("validate", str(path)).exit_code == 0
+    assert run_cli("validate", str(path), "--fail-on", "warning").exit_code == 1
+
+
+def test_ignore_removes_code(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text('{"a": 1,}')
+    code, report = run_json(str(path), "--ignore", "EP003,EP012")
+    assert all(finding["code"] != "EP003" for finding in report["findings"])
+
+
+def test_rules_and_explain() -> None:
+    listed = run_cli("rules", "--format", "json")
+    codes = {entry["code"] for entry in json.loads(listed.stdout)}
+    assert "EP001" in codes
+    explained = run_cli("explain", "EP002", "--lang", "zh")
+    assert explained.exit_code == 0
+    assert "注释" in explained.stdout
+    assert run_cli("explain", "EP999").exit_code == 2
+
+
+def test_help_in_chinese() -> None:
+    result = run_cli("validate", "--help", lang="zh")
+    assert "退出码" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("option", "env", "expected"),
+    [
+        (None, {}, "en"),
+        ("zh", {}, "zh"),
+        (None, {"EPCHECK_LANG": "zh"}, "zh"),
+        ("en", {"EPCHECK_LANG": "zh"}, "en"),
+        (None, {"LANG": "zh_CN.UTF-8"}, "zh"),
+        (None, {"LC_ALL": "en_US.UTF-8", "LANG": "zh_CN.UTF-8"}, "en"),
+    ],
+)
+def test_language_choice(option: str | None, env: dict[str, str], expected: str) -> None:
+    assert choose_language(option, env) == expected
+
+
+def test_prescan_finds_lang() -> None:
+    assert prescan_language(["validate", "--lang", "zh", "--help"]) == "zh"
+    assert prescan_language(["validate", "--lang=zh"]) == "zh"
