@@ -5,9 +5,8 @@ Run from the repository root:
     python tests/fuzz_parser.py [--seconds N] [--seed S] [--crash-dir DIR]
 
 Seeds are the *.json files under samples/ and under ../shared/realworld/ (whichever
-exist), plus a few built-in documents. Each round mutates one seed, decodes the bytes as
-the product does (UTF-8 byte order mark stripped, invalid UTF-8 replaced by U+FFFD) and
-parses the text as a document and as braceless members. Any exception, or a result that
+exist), plus a few built-in documents. Each round mutates one seed, decodes the bytes with
+the product's `decode` and parses the text as a document and as braceless members. Any exception, or a result that
 breaks the ParseResult invariants, stops the run: the input is saved to the crash folder,
 the traceback is printed, and the exit status is 1.
 
@@ -32,9 +31,8 @@ SEED_FOLDERS = (REPO_ROOT / "samples", REPO_ROOT.parent / "shared" / "realworld"
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from mindie_epcheck.source.document import decode  # noqa: E402
 from mindie_epcheck.source.parser import ParseResult, parse  # noqa: E402
-
-UTF8_BOM = b"\xef\xbb\xbf"
 
 BUILTIN_SEEDS = (
     b'{"ServerConfig": {"port": 1025, "httpsEnabled": false}, "BackendConfig": {}}',
@@ -48,7 +46,7 @@ TOKENS = (
     b"//", b"/*", b"*/", b"\\u", b"\\ud800", b"\\udc00", b"\\u0000", b"\\x",
     b"NaN", b"Infinity", b"-Infinity", b"1e999", b"-0", b"01", b"1.", b"9" * 5000,
     b"true", b"fals", b"null", b"\x00", b"\x1f", b"\x7f", b"\xff", b"\xc3", b"\xed\xa0\x80",
-    UTF8_BOM, b'"k":', b"[" * 600, b"{" * 3,
+    b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b'"k":', b"[" * 600, b"{" * 3,
 )  # fmt: skip
 
 
@@ -85,12 +83,6 @@ def mutate(data: bytes, seeds: list[bytes], rng: random.Random) -> bytes:
             start = rng.randint(0, len(donor))
             buffer[position:position] = donor[start : start + rng.randint(1, 200)]
     return bytes(buffer)
-
-
-def decode_like_product(raw: bytes) -> str:
-    if raw.startswith(UTF8_BOM):
-        raw = raw[len(UTF8_BOM) :]
-    return raw.decode("utf-8", errors="replace")
 
 
 def find_violation(text: str, result: ParseResult) -> str | None:
@@ -130,7 +122,13 @@ def run(seconds: float, seed: int, crash_dir: Path) -> int:
 
     while time.monotonic() < deadline:
         raw = mutate(rng.choice(seeds), seeds, rng)
-        text = decode_like_product(raw)
+        try:
+            text, _ = decode(raw)
+        except Exception:
+            path = save_crash(raw, crash_dir)
+            traceback.print_exc()
+            print(f"FAILED: decode() raised; input saved to {path}")
+            return 1
         for members_only in (False, True):
             try:
                 result = parse(text, members_only=members_only)

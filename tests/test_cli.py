@@ -100,7 +100,7 @@ def test_fail_on_warning_counts_warnings(tmp_path: Path) -> None:
 def test_ignore_removes_code(tmp_path: Path) -> None:
     path = tmp_path / "config.json"
     path.write_text('{"a": 1,}')
-    code, report = run_json(str(path), "--ignore", "EP003,EP012")
+    _, report = run_json(str(path), "--ignore", "EP003,EP012")
     assert all(finding["code"] != "EP003" for finding in report["findings"])
 
 

@@ -3,10 +3,10 @@
 The corpus sits outside the repository, in `shared/conformance/JSONTestSuite/test_parsing/`
 next to the repository root. The file tests are skipped when that folder is missing.
 
-Each file is decoded as the product decodes a config: one UTF-8 byte order mark is
-stripped, then the bytes are decoded as UTF-8 with invalid sequences replaced by U+FFFD.
-Files whose bytes are not valid UTF-8 (listed in `NOT_UTF8`) get an encoding finding from
-the product, so for them these tests only check that parsing returns without an exception.
+Each file is decoded by the product's `decode`: a UTF-8 byte order mark is stripped, a
+UTF-16 or UTF-32 byte order mark selects that encoding, and invalid UTF-8 is replaced by
+U+FFFD. The product reports an encoding finding for the files listed in `ENCODING_CASES`,
+so for them these tests only check that parsing returns without an exception.
 
 - `y_` files (valid JSON) must parse with no comment, trailing-comma or NaN/Infinity
   problem, and to the same value as Python's `json.loads`. Duplicate keys are allowed.
@@ -22,7 +22,7 @@ These `n_` files are accepted only through a recorded problem:
   n_structure_object_with_comment
 - NaN/Infinity: n_number_NaN, n_number_infinity, n_number_minus_infinity
 
-n_object_lone_continuation_byte_in_key_and_trailing_comma is not valid UTF-8, and it also
+n_object_lone_continuation_byte_in_key_and_trailing_comma is an encoding case, and it also
 parses with a trailing-comma problem.
 """
 
@@ -34,6 +34,7 @@ from pathlib import Path
 
 import pytest
 
+from mindie_epcheck.source.document import NoticeKind, decode
 from mindie_epcheck.source.parser import (
     MAX_DEPTH,
     ParseResult,
@@ -44,8 +45,6 @@ from mindie_epcheck.source.parser import (
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SUITE = SHARED / "conformance" / "JSONTestSuite" / "test_parsing"
-
-UTF8_BOM = b"\xef\xbb\xbf"
 
 RECOVERABLE_SYNTAX = frozenset(
     {ProblemKind.COMMENT, ProblemKind.TRAILING_COMMA, ProblemKind.NON_FINITE}
@@ -65,7 +64,10 @@ N_ACCEPTED_WITH_PROBLEM = frozenset(
     }
 )
 
-NOT_UTF8 = frozenset(
+ENCODING_NOTICES = frozenset({NoticeKind.INVALID_UTF8, NoticeKind.WIDE_ENCODING})
+
+# The files that `decode` reports as invalid UTF-8 or as UTF-16.
+ENCODING_CASES = frozenset(
     {
         "i_string_UTF-16LE_with_BOM.json",
         "i_string_UTF-8_invalid_sequence.json",
@@ -135,8 +137,10 @@ I_OUTCOMES = {
     "i_string_overlong_sequence_6_bytes.json": "accepted",
     "i_string_overlong_sequence_6_bytes_null.json": "accepted",
     "i_string_truncated-utf-8.json": "accepted",
-    # UTF-16 text decodes to U+FFFD and NUL characters where JSON expects a value.
-    "i_string_UTF-16LE_with_BOM.json": "rejected: expected_value",
+    # The UTF-16 byte order mark makes `decode` read the file as UTF-16.
+    "i_string_UTF-16LE_with_BOM.json": "accepted",
+    # UTF-16 without a byte order mark is read as UTF-8, so U+FFFD and NUL characters come
+    # where JSON expects a value.
     "i_string_utf16BE_no_BOM.json": "rejected: expected_value",
     "i_string_utf16LE_no_BOM.json": "rejected: expected_value",
     # 500 levels are within MAX_DEPTH.
@@ -144,19 +148,6 @@ I_OUTCOMES = {
     # The byte order mark is stripped before parsing.
     "i_structure_UTF-8_BOM_empty_object.json": "accepted",
 }
-
-
-def decode_like_product(raw: bytes) -> tuple[str, bool]:
-    """Decode config bytes as the product does.
-
-    Return the text and whether the bytes were valid UTF-8.
-    """
-    if raw.startswith(UTF8_BOM):
-        raw = raw[len(UTF8_BOM) :]
-    try:
-        return raw.decode("utf-8"), True
-    except UnicodeDecodeError:
-        return raw.decode("utf-8", errors="replace"), False
 
 
 def describe_outcome(result: ParseResult) -> str:
@@ -182,15 +173,17 @@ def suite_files(prefix: str) -> list[object]:
 
 
 def read_case(path: Path) -> tuple[str, bool]:
-    return decode_like_product(path.read_bytes())
+    """Decode a corpus file; return the text and whether the product reports its encoding."""
+    text, notices = decode(path.read_bytes())
+    return text, any(notice.kind in ENCODING_NOTICES for notice in notices)
 
 
 @pytest.mark.parametrize("path", suite_files("y_"))
 def test_valid_file_parses(path: Path) -> None:
-    text, is_utf8 = read_case(path)
+    text, is_encoding_case = read_case(path)
     result = parse(text)
 
-    assert is_utf8
+    assert not is_encoding_case
     assert result.error is None
     assert result.root is not None
     recoverable = [p for p in result.problems if p.kind in RECOVERABLE_SYNTAX]
@@ -200,12 +193,12 @@ def test_valid_file_parses(path: Path) -> None:
 
 @pytest.mark.parametrize("path", suite_files("n_"))
 def test_invalid_file_is_caught(path: Path) -> None:
-    text, is_utf8 = read_case(path)
+    text, is_encoding_case = read_case(path)
     result = parse(text)
 
     assert isinstance(result, ParseResult)
-    assert is_utf8 == (path.name not in NOT_UTF8)
-    if not is_utf8:
+    assert is_encoding_case == (path.name in ENCODING_CASES)
+    if is_encoding_case:
         return
     if result.error is not None:
         assert path.name not in N_ACCEPTED_WITH_PROBLEM
@@ -219,10 +212,10 @@ def test_invalid_file_is_caught(path: Path) -> None:
 
 @pytest.mark.parametrize("path", suite_files("i_"))
 def test_implementation_defined_outcome(path: Path) -> None:
-    text, is_utf8 = read_case(path)
+    text, is_encoding_case = read_case(path)
     result = parse(text)
 
-    assert is_utf8 == (path.name not in NOT_UTF8)
+    assert is_encoding_case == (path.name in ENCODING_CASES)
     assert describe_outcome(result) == I_OUTCOMES.get(path.name, "missing from I_OUTCOMES")
 
 
@@ -232,7 +225,7 @@ def test_tables_name_existing_files() -> None:
 
     assert {name for name in names if name.startswith("i_")} == set(I_OUTCOMES)
     assert names >= N_ACCEPTED_WITH_PROBLEM
-    assert names >= NOT_UTF8
+    assert names >= ENCODING_CASES
 
 
 def parse_timed(text: str) -> tuple[ParseResult, float]:
