@@ -69,7 +69,12 @@ def test_unknown_select_code_is_usage_error() -> None:
 
 def test_stdin_with_filename() -> None:
     result = run_cli(
-        "validate", "-", "--stdin-filename", "piped.json", "--format", "json",
+        "validate",
+        "-",
+        "--stdin-filename",
+        "piped.json",
+        "--format",
+        "json",
         stdin=b'{"a": 1,}',
     )
     report = json.loads(result.stdout)
@@ -83,8 +88,19 @@ def test_json_report_fields(tmp_path: Path) -> None:
     code, report = run_json(str(path))
     duplicate = next(f for f in report["findings"] if f["code"] == "EP004")
     assert code == 1
-    for key in ("code", "name", "severity", "message", "hint", "file", "pointer",
-                "line", "column", "end_line", "end_column"):
+    for key in (
+        "code",
+        "name",
+        "severity",
+        "message",
+        "hint",
+        "file",
+        "pointer",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+    ):
         assert key in duplicate
     assert (duplicate["line"], duplicate["column"]) == (3, 3)
     assert report["summary"]["files"] == 1
