@@ -10,6 +10,7 @@ from pathlib import Path
 
 from mindie_epcheck.findings import Finding
 from mindie_epcheck.i18n import Text
+from mindie_epcheck.model.assumptions import assumptions
 from mindie_epcheck.model.build import build
 from mindie_epcheck.model.context import (
     HardwareChoice,
@@ -27,6 +28,7 @@ from mindie_epcheck.model.facts import (
     quantization_from_names,
     read_weights_config,
 )
+from mindie_epcheck.model.hardware import infer_hardware
 from mindie_epcheck.model.ranktable import RankServer, Ranktable
 from mindie_epcheck.model.sections import SectionRef, walk_sections
 from mindie_epcheck.model.service import (
@@ -57,6 +59,7 @@ class FileResult:
     kind: DocumentKind | None
     findings: list[Finding] = field(default_factory=list)
     text: str = ""
+    notes: list[Text] = field(default_factory=list)
 
 
 def read_file(path: str) -> bytes:
@@ -160,6 +163,15 @@ def resolve_facts(
     return None, ""
 
 
+def choose_hardware(subject: Subject) -> HardwareChoice:
+    if subject.settings.hardware is not None:
+        return HardwareChoice(subject.settings.hardware, False)
+    entries = subject.entries()
+    if not entries:
+        return HardwareChoice(None, True)
+    return HardwareChoice(infer_hardware(entries[0][1].entry.world_size), True)
+
+
 def build_subject(
     document: SourceDocument,
     settings: Settings,
@@ -168,8 +180,8 @@ def build_subject(
 ) -> Subject:
     kind = detect_kind(document.value) if document.root is not None else DocumentKind.UNKNOWN
     views = build_views(kind, document.value) if document.root is not None else []
-    hardware = HardwareChoice(settings.hardware, settings.hardware is None)
-    subject = Subject(document, kind, views, settings, ranktable, hardware)
+    subject = Subject(document, kind, views, settings, ranktable)
+    subject.hardware = choose_hardware(subject)
     for view in views:
         subject.sections.extend(view_sections(view))
         subject.errors.extend(view.errors)
@@ -194,11 +206,13 @@ def lint_document(
     rules: list[Rule] | None = None,
     ranktable: RanktableInput | None = None,
     model_config: tuple[str, dict[str, object]] | None = None,
+    given_as_ranktable: bool = False,
 ) -> FileResult:
     subject = build_subject(document, settings, ranktable, model_config)
+    subject.given_as_ranktable = given_as_ranktable
     findings = run_rules(subject, rules)
     kind = subject.kind if document.root is not None else None
-    return FileResult(document.name, kind, findings, document.text)
+    return FileResult(document.name, kind, findings, document.text, assumptions(subject))
 
 
 def lint_bytes(

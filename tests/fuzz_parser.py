@@ -6,9 +6,9 @@ Run from the repository root:
 
 Seeds are the *.json files under samples/ and under ../shared/realworld/ (whichever
 exist), plus a few built-in documents. Each round mutates one seed, decodes the bytes with
-the product's `decode` and parses the text as a document and as braceless members. Any exception, or a result that
-breaks the ParseResult invariants, stops the run: the input is saved to the crash folder,
-the traceback is printed, and the exit status is 1.
+the product's `decode` and parses the text both as a document and as braceless members.
+Any exception, or a result that breaks the ParseResult invariants, stops the run: the
+input is saved to the crash folder, the traceback is printed, and the exit status is 1.
 
 pytest does not collect this file because its name has no test_ prefix.
 """

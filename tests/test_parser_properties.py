@@ -1,7 +1,7 @@
 """Property tests of the JSON parser, its tree and LineIndex.
 
-Each test runs 200 examples, or the profile's max_examples when that is larger: set
-HYPOTHESIS_PROFILE=long to run 20,000 (the profile is registered in conftest.py).
+Each property test runs 200 examples, or the loaded profile's max_examples when that is
+larger. Set HYPOTHESIS_PROFILE=long to run 20,000 (conftest.py registers the profile).
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def tolerant_documents(draw: st.DrawFn) -> tuple[str, Any, Counter[ProblemKind]]
 
 @st.composite
 def mutated_documents(draw: st.DrawFn) -> str:
-    """Draw a valid document with up to four random deletions, insertions or replacements."""
+    """Draw a valid document with one to four random deletions, insertions or replacements."""
     text, _ = draw(json_documents())
     for _ in range(draw(st.integers(min_value=1, max_value=4))):
         start = draw(st.integers(min_value=0, max_value=len(text)))

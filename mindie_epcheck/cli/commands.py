@@ -100,8 +100,10 @@ def _validate(options: dict[str, Any], lang: Lang) -> int:
     ranktable: RanktableInput | None = None
     if options["ranktable"]:
         ranktable = ranktable_input(load(options["ranktable"], read_file(options["ranktable"])))
-        result = lint_document(ranktable.document, settings, rules)
-        reports.append(FileReport(result.name, result.kind, result.findings, result.text))
+        result = lint_document(ranktable.document, settings, rules, given_as_ranktable=True)
+        reports.append(
+            FileReport(result.name, result.kind, result.findings, result.text, result.notes)
+        )
     failed = False
     for path in paths:
         name = options["stdin_filename"] if path == "-" else path
@@ -112,7 +114,9 @@ def _validate(options: dict[str, Any], lang: Lang) -> int:
             failed = True
             continue
         result = lint_bytes(name, data, settings, rules, ranktable, model_config)
-        reports.append(FileReport(result.name, result.kind, result.findings, result.text))
+        reports.append(
+            FileReport(result.name, result.kind, result.findings, result.text, result.notes)
+        )
     run = RunReport(reports, lang)
     make_reporter(options["output_format"]).render(run, sys.stdout)
     if failed:

@@ -98,6 +98,8 @@ class Subject:
     errors: list[StructuralError] = field(default_factory=list)
     # The document itself when it is a rank table (or one server entry of one).
     own_ranktable: RanktableInput | None = None
+    # True when the document was passed with --ranktable, so its kind is no news.
+    given_as_ranktable: bool = False
     _layouts: dict[str, Layout] = field(default_factory=dict)
 
     def entries(self) -> list[tuple[ServiceView, EntryView]]:
@@ -142,7 +144,15 @@ class Subject:
             return None
         facts = self.facts_for(entry)
         preferred = facts.model_type if facts is not None else None
-        key = preferred if preferred in entry.blocks else next(iter(entry.blocks))
+        if preferred in entry.blocks:
+            key = preferred
+        elif "deepseekv2" in entry.blocks:
+            key = "deepseekv2"
+        elif facts is None:
+            # Unknown weights: the block that names a model_type is the best guess.
+            key = next(iter(entry.blocks))
+        else:
+            return None
         options, raw = entry.blocks[key]
         return EpBlock(key, options, raw, entry.at("models", key))
 

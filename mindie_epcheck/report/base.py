@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
 from mindie_epcheck.findings import Finding, Severity
-from mindie_epcheck.i18n import Lang
+from mindie_epcheck.i18n import Lang, Text
 from mindie_epcheck.source.kinds import DocumentKind
 
 
@@ -17,6 +17,7 @@ class FileReport:
     kind: DocumentKind | None
     findings: list[Finding]
     text: str = ""
+    notes: list[Text] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -38,6 +38,10 @@ class JsonReporter:
             "summary": {
                 "files": len(run.files),
                 **run.counts(),
+                "assumptions": {
+                    report.name: [note.get(run.lang) for note in report.notes]
+                    for report in run.files
+                },
                 "kinds": {
                     report.name: report.kind.value if report.kind else None for report in run.files
                 },

@@ -22,6 +22,8 @@ SUMMARY = Text(
 )
 CLEAN = Text("no findings in {files} file(s)", "{files} 个文件均未发现问题")
 HINT = Text("hint", "建议")
+ASSUMED = Text("assumed", "假定")
+POINTER = Text("pointer", "JSON 指针")
 
 
 def make_console(stream: TextIO) -> Console:
@@ -74,7 +76,7 @@ def finding_lines(finding: Finding, lang: Lang, lines: list[str]) -> list[RichTe
     hint.append(finding.hint.get(lang))
     rows.append(hint)
     if finding.pointer:
-        rows.append(RichText(f"  = pointer: {finding.pointer}", style="dim"))
+        rows.append(RichText(f"  = {POINTER.get(lang)}: {finding.pointer}", style="dim"))
     return rows
 
 
@@ -89,9 +91,13 @@ class TextReporter:
     def render(self, run: RunReport, stream: TextIO) -> None:
         console = make_console(stream)
         for report in run.files:
-            if not report.findings:
+            if not report.findings and not report.notes:
                 continue
             console.print(file_title(report, run.lang))
+            if report.notes:
+                assumed = RichText(f"  {ASSUMED.get(run.lang)}: ", style="dim")
+                assumed.append("; ".join(note.get(run.lang) for note in report.notes), style="dim")
+                console.print(assumed)
             lines = report.text.splitlines()
             for finding in report.findings:
                 for row in finding_lines(finding, run.lang, lines):

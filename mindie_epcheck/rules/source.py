@@ -487,6 +487,8 @@ def not_an_object(subject: Subject) -> Iterator[Hit]:
 )
 def other_file_kind(subject: Subject) -> Iterator[Hit]:
     kind = subject.kind
+    if subject.given_as_ranktable and kind == DocumentKind.RANKTABLE:
+        return
     if subject.document.root is None or kind in (
         DocumentKind.SERVICE_CONFIG,
         DocumentKind.MODEL_DEPLOY_CONFIG,

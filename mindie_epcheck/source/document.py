@@ -87,7 +87,7 @@ class SourceDocument:
             return None
         if member is not None and (part == "key" or missing):
             return self.lines.span(member.key_start, member.key_end)
-        if missing or part == "start":
+        if missing or part in ("start", "key"):
             return self.lines.span(node.start, node.start + 1)
         return self.lines.span(node.start, node.end)
 

@@ -1,0 +1,49 @@
+"""Every text a user can see exists in English and Chinese."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import REALWORLD, SAMPLES
+
+from mindie_epcheck.cli import messages
+from mindie_epcheck.i18n import Text
+from mindie_epcheck.model.context import Settings
+from mindie_epcheck.pipeline import lint_bytes
+from mindie_epcheck.source.kinds import KIND_TITLES
+
+
+def has_chinese(text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in text)
+
+
+def inputs() -> list[Path]:
+    files = sorted(path for path in SAMPLES.rglob("*.json") if ".expected." not in path.name)
+    if REALWORLD.is_dir():
+        files += sorted(REALWORLD.glob("*.json"))
+    return files
+
+
+@pytest.mark.parametrize("path", inputs(), ids=lambda path: path.name)
+def test_findings_have_chinese_texts(path: Path) -> None:
+    result = lint_bytes(path.name, path.read_bytes(), Settings())
+    for finding in result.findings:
+        assert has_chinese(finding.message.zh), f"{finding.code}: {finding.message.zh!r}"
+        assert has_chinese(finding.hint.zh), f"{finding.code}: {finding.hint.zh!r}"
+        assert finding.message.en and finding.hint.en
+    for note in result.notes:
+        assert note.en and note.zh
+
+
+def cli_texts() -> list[tuple[str, Text]]:
+    found = [(name, value) for name, value in vars(messages).items() if isinstance(value, Text)]
+    found += [(f"OPTION_HELP[{key}]", value) for key, value in messages.OPTION_HELP.items()]
+    found += [(kind.value, title) for kind, title in KIND_TITLES.items()]
+    return found
+
+
+@pytest.mark.parametrize(("name", "text"), cli_texts(), ids=lambda item: str(item)[:40])
+def test_cli_text_in_both_languages(name: str, text: Text) -> None:
+    assert text.en.strip(), name
+    assert has_chinese(text.zh), name
