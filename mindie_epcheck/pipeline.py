@@ -23,6 +23,7 @@ from mindie_epcheck.model.facts import (
     FactsSource,
     ModelFacts,
     facts_from_hf_config,
+    last_path_part,
     load_preset,
     match_preset,
     quantization_from_names,
@@ -156,7 +157,7 @@ def resolve_facts(
     preset = match_preset(entry.entry.model_name, weight_dir)
     if preset is not None:
         facts = load_preset(preset)
-        quantization = quantization_from_names(entry.entry.model_name, weight_dir)
+        quantization = quantization_from_names(last_path_part(weight_dir), entry.entry.model_name)
         if quantization is not None:
             facts = dataclasses.replace(facts, quantization=quantization)
         return facts, f"preset {preset}"

@@ -12,7 +12,7 @@ from helpers import SAMPLES, run_cli, run_json
 from mindie_epcheck.cli.main import prescan_language
 from mindie_epcheck.i18n import choose_language
 
-CLEAN = SAMPLES / "seed" / "ep-level-2-single-node-fixed.config.json"
+CLEAN = SAMPLES / "rules" / "EP208-moe-ep-tp-product.good.json"
 
 
 def test_clean_sample_exits_zero() -> None:

@@ -20,7 +20,8 @@ from mindie_epcheck.model.context import Settings
 from mindie_epcheck.model.service import ModelEntry
 from mindie_epcheck.model.view import EntryView
 from mindie_epcheck.pipeline import lint_bytes
-from mindie_epcheck.rules.expert import Truncation, names_other_family, whole_factors
+from mindie_epcheck.rules.expert_common import names_other_family
+from mindie_epcheck.rules.expert_level import Truncation, whole_factors
 
 ENTRY = "/BackendConfig/ModelDeployConfig/ModelConfig/0"
 BLOCK = ENTRY + "/models/deepseekv2"

@@ -68,8 +68,20 @@ def load_model_config(path: str | None) -> tuple[str, dict[str, object]] | None:
     return path, value
 
 
+def parse_env(pairs: tuple[str, ...]) -> dict[str, str]:
+    """Read --env NAME=VALUE options; only the variables MindIE reads are accepted."""
+    env: dict[str, str] = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if name not in ENV_KEYS or not value:
+            raise UsageError(messages.INVALID_ENV.format(value=pair, names=", ".join(ENV_KEYS)))
+        env[name] = value
+    return env
+
+
 def make_settings(options: dict[str, Any]) -> Settings:
     env = {key: os.environ[key] for key in ENV_KEYS if key in os.environ}
+    env.update(parse_env(options.get("env_pairs", ())))
     return Settings(
         hardware=options["hardware"],
         interconnect=options["interconnect"],

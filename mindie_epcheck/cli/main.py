@@ -73,6 +73,7 @@ def build_cli(lang: Lang) -> click.Group:
         help=text("mindie_version"),
     )
     @click.option("--nodes", type=click.IntRange(1, 60), help=text("nodes"))
+    @click.option("--env", "env_pairs", multiple=True, metavar="NAME=VALUE", help=text("env"))
     @click.option(
         "--format",
         "output_format",

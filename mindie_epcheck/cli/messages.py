@@ -56,6 +56,12 @@ OPTION_HELP = {
         "未提供 rank table 时，多机部署的节点数。",
     ),
     "format": Text("Output format.", "输出格式。"),
+    "env": Text(
+        "Set a MindIE environment variable for the checks, such as NPU_MEMORY_FRACTION=0.92 "
+        "or HCCL_BUFFSIZE=512; repeatable. Without it, the variables of this shell are used.",
+        "为检查设置 MindIE 环境变量，如 NPU_MEMORY_FRACTION=0.92 或 HCCL_BUFFSIZE=512；可重复使用。"
+        "未设置时使用当前 shell 中的同名变量。",
+    ),
     "fail_on": Text(
         "Lowest severity that makes the exit code 1 (default: error).",
         "导致退出码为 1 的最低级别（默认：error）。",
@@ -78,6 +84,10 @@ OPTION_HELP = {
     ),
     "rules_format": Text("Output format of the rule list.", "规则列表的输出格式。"),
 }
+INVALID_ENV = Text(
+    "--env {value}: expected NAME=VALUE with NAME one of {names}",
+    "--env {value}：格式应为 NAME=VALUE，NAME 取 {names} 之一",
+)
 UNKNOWN_CODE = Text(
     "unknown rule code {code}; run `epcheck rules` for the list",
     "未知的规则编号 {code}；运行 `epcheck rules` 查看全部规则",

@@ -360,16 +360,21 @@ def facts_from_hf_config(
 def quantization_from_names(*names: str | None) -> str | None:
     """Find a quantization token (w8a8, w4a8, bf16, fp16, fp8) in the names, case-insensitive.
 
-    The names are searched in the order given and the first hit wins, so pass the weight
-    directory's name before modelName: it describes the weights themselves.
+    The names are searched in the order given, so pass the weight directory's name before
+    modelName: it describes the weights themselves. Within one name a quantized format wins
+    over bf16/fp16, because a name such as "DeepSeek-R1-bf16-hfd-w8a8" says which bf16
+    weights were quantized.
     """
     for name in names:
         if not name:
             continue
-        match = _QUANTIZATION_PATTERN.search(name.lower())
-        if match:
-            token = match.group(1)
-            return _QUANTIZATION_ALIASES.get(token, token)
+        tokens = [
+            _QUANTIZATION_ALIASES.get(match.group(1), match.group(1))
+            for match in _QUANTIZATION_PATTERN.finditer(name.lower())
+        ]
+        if tokens:
+            quantized = [token for token in tokens if token not in ("bf16", "fp16")]
+            return quantized[-1] if quantized else tokens[0]
     return None
 
 

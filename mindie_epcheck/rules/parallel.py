@@ -4,6 +4,9 @@ The arithmetic follows `atb_llm/utils/mapping.py` of MindIE-LLM 3.0. It is compu
 global world size W = nodes x worldSize, because worldSize in config.json counts the devices
 of one node: a published two-node config with worldSize 8 and dp 16 is valid (W = 16).
 Checks that need W are skipped when the node count is unknown, and EP210 reports that.
+
+This module contains the shared layout helpers and EP201, EP202, EP208 and EP209. EP203-EP205
+are in parallel_cp_sp_pp.py, and EP206, EP207 and EP210 in parallel_nodes.py.
 """
 
 from __future__ import annotations
@@ -17,9 +20,6 @@ from mindie_epcheck.model.context import Subject
 from mindie_epcheck.model.layout import PARALLEL_KEYS, Layout, NodeSource
 from mindie_epcheck.model.view import EntryView, ServiceView
 from mindie_epcheck.rules.registry import Hit, rule
-
-# Checks that need the global world size W, listed by EP210 when the node count is unknown.
-WORLD_CHECKS = ("EP202", "EP206", "EP207", "EP208")
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,277 +307,6 @@ def _pipeline_product_hit(target: Target) -> Hit:
     return Hit(pointer, message, hint, part=part, related=target.related("worldSize", "tp"))
 
 
-# ---------------------------------------------------------------- EP203, EP204
-
-
-@rule(
-    "EP203",
-    "cp-with-dp",
-    Severity.ERROR,
-    summary=Text(
-        "Context parallelism (cp > 1) and data parallelism (dp > 1) are set together.",
-        "同时设置了上下文并行（cp > 1）和数据并行（dp > 1）。",
-    ),
-    rationale=Text(
-        "MindIE's layout allows cp > 1 only with dp = 1 and rejects the combination at start.",
-        "MindIE 的并行切分只允许在 dp = 1 时使用 cp > 1，两者同时大于 1 会在启动时报错。",
-    ),
-    bad='{"worldSize": 8, "tp": 2, "dp": 2, "cp": 2, "moe_ep": 4, "moe_tp": 2}',
-    good='{"worldSize": 8, "tp": 4, "cp": 2, "moe_ep": 2, "moe_tp": 4}',
-    fix=Text(
-        "Use either cp or dp: remove one of them and fold its factor into tp.",
-        "cp 与 dp 二选一：删除其中一个，并把它的倍数并入 tp。",
-    ),
-)
-def cp_with_dp(subject: Subject) -> Iterator[Hit]:
-    for target in sized_targets(subject):
-        layout = target.layout
-        if layout.cp > 1 and layout.dp > 1:
-            pointer, part = target.pointer("cp")
-            yield Hit(
-                pointer,
-                Text(
-                    "cp {cp} with dp {dp}: MindIE does not combine context parallelism with "
-                    "data parallelism",
-                    "cp {cp} 与 dp {dp} 同时设置：MindIE 不支持上下文并行与数据并行同时使用",
-                ).format(cp=layout.cp, dp=layout.dp),
-                Text(
-                    'Remove "cp" (or "dp") and multiply tp by its value instead.',
-                    '删除 "cp"（或 "dp"），并将 tp 乘以其值。',
-                ),
-                part=part,
-                related=target.related("dp"),
-            )
-
-
-@rule(
-    "EP204",
-    "sp-not-equal-tp",
-    Severity.ERROR,
-    summary=Text(
-        "Sequence parallelism (sp > 1) is set to a value other than tp.",
-        "序列并行 sp > 1 但不等于 tp。",
-    ),
-    rationale=Text(
-        "MindIE runs sequence parallelism inside the tensor-parallel group, so sp > 1 must equal "
-        "tp; another value is rejected at start.",
-        "MindIE 在张量并行组内执行序列并行，sp > 1 时必须等于 tp，否则启动时报错。",
-    ),
-    bad='{"worldSize": 8, "tp": 8, "sp": 4}',
-    good='{"worldSize": 8, "tp": 8, "sp": 8}',
-    fix=Text('Set "sp" to the value of tp, or remove it.', '将 "sp" 设为 tp 的值，或删除该项。'),
-)
-def sp_not_equal_tp(subject: Subject) -> Iterator[Hit]:
-    for target in sized_targets(subject):
-        layout = target.layout
-        if layout.sp <= 1 or layout.tp is None or layout.sp == layout.tp:
-            continue
-        pointer, part = target.pointer("sp")
-        yield Hit(
-            pointer,
-            Text(
-                "sp {sp} differs from {tp_en}; sequence parallelism needs sp = tp",
-                "sp {sp} 不等于 {tp_zh}；序列并行要求 sp = tp",
-            ).format(sp=layout.sp, tp_en=tp_phrase(layout).en, tp_zh=tp_phrase(layout).zh),
-            Text(
-                'Set "sp": {tp}, or remove "sp" to turn sequence parallelism off.',
-                '设置 "sp": {tp}，或删除 "sp" 以关闭序列并行。',
-            ).format(tp=layout.tp),
-            part=part,
-            related=target.related("tp"),
-        )
-
-
-# ---------------------------------------------------------------- EP205
-
-
-@rule(
-    "EP205",
-    "pipeline-parallel",
-    Severity.WARNING,
-    summary=Text(
-        "pp > 1 turns on pipeline parallelism, which MindIE restricts.",
-        "pp > 1 会开启流水线并行，MindIE 对其有诸多限制。",
-    ),
-    rationale=Text(
-        "pp splits the layers into stages; it is not data parallelism (that is dp), though "
-        "tools that generate configs have written pp 2 for a request of dp 2. MindIE rejects "
-        "pp > 1 together with dp > 1, does not support it for DeepSeek models, and needs "
-        "MASTER_IP and MASTER_PORT in the environment to connect the stages.",
-        "pp 将模型的层切分为多个流水级，并非数据并行（数据并行是 dp）；曾有自动生成配置的工具在用户要求 "
-        "dp 2 时写成了 pp 2。MindIE 不允许 pp > 1 与 dp > 1 同时使用，DeepSeek 模型不支持流水线并行，"
-        "且流水级之间的连接需要环境变量 MASTER_IP 和 MASTER_PORT。",
-    ),
-    bad='{"modelName": "deepseekr1", "worldSize": 8, "pp": 2, "tp": 4}',
-    good='{"modelName": "deepseekr1", "worldSize": 8, "dp": 2, "tp": 4, "moe_ep": 2, "moe_tp": 4}',
-    fix=Text(
-        'For data parallelism write "dp", not "pp"; for pipeline parallelism on a supported '
-        "model export MASTER_IP and MASTER_PORT.",
-        '需要数据并行时应写 "dp" 而不是 "pp"；在支持的模型上使用流水线并行时需设置 MASTER_IP 和 '
-        "MASTER_PORT。",
-    ),
-)
-def pipeline_parallel(subject: Subject) -> Iterator[Hit]:
-    for target in sized_targets(subject):
-        layout = target.layout
-        if layout.pp <= 1:
-            continue
-        facts = subject.facts_for(target.entry)
-        reasons: list[Text] = []
-        severity = Severity.WARNING
-        if facts is not None and facts.is_deepseek_moe:
-            reasons.append(
-                Text(
-                    "MindIE does not support it for DeepSeek models",
-                    "MindIE 的 DeepSeek 模型不支持流水线并行",
-                )
-            )
-            severity = Severity.ERROR
-        if layout.dp > 1:
-            reasons.append(
-                Text(
-                    "MindIE rejects it together with dp {dp}", "MindIE 不允许其与 dp {dp} 同时使用"
-                ).format(dp=layout.dp)
-            )
-            severity = Severity.ERROR
-        missing = [
-            name for name in ("MASTER_IP", "MASTER_PORT") if not subject.settings.env.get(name)
-        ]
-        if missing:
-            names = " and ".join(missing)
-            reasons.append(
-                Text(
-                    "it needs {names} in the environment, which are not set here",
-                    "它需要环境变量 {names}，当前未设置",
-                ).format(names=names)
-            )
-        yield _pipeline_hit(target, reasons, severity)
-
-
-def _pipeline_hit(target: Target, reasons: list[Text], severity: Severity) -> Hit:
-    message = Text(
-        "pp {pp} turns on pipeline parallelism (the layers split into {pp} stages), not data "
-        "parallelism, which is dp",
-        "pp {pp} 会开启流水线并行（模型层切分为 {pp} 个流水级），而不是数据并行（数据并行是 dp）",
-    ).format(pp=target.layout.pp)
-    for reason in reasons:
-        message = message + Text("; ", "；") + reason
-    hint = Text(
-        'If you meant data parallelism, replace "pp" with "dp" and set tp so that '
-        'tp x dp = W; otherwise remove "pp".',
-        '如需数据并行，请将 "pp" 改为 "dp"，并设置 tp 使 tp x dp = W；否则删除 "pp"。',
-    )
-    pointer, part = target.pointer("pp")
-    return Hit(pointer, message, hint, part=part, severity=severity, related=target.related("dp"))
-
-
-# ---------------------------------------------------------------- EP206, EP207
-
-
-@rule(
-    "EP206",
-    "tp-spans-nodes",
-    Severity.ERROR,
-    summary=Text(
-        "tp is larger than one node but smaller than the world size.",
-        "tp 大于单节点卡数但小于全局卡数。",
-    ),
-    rationale=Text(
-        "A tensor-parallel group must fit in one node (tp <= worldSize) or span all devices "
-        "(tp = W); MindIE rejects a group that covers part of several nodes.",
-        "张量并行组要么位于单个节点内（tp <= worldSize），要么覆盖全部卡（tp = W）；"
-        "MindIE 拒绝跨越多个节点但又不覆盖全部卡的并行组。",
-    ),
-    bad='3 nodes, {"worldSize": 8, "tp": 12, "dp": 2, "moe_ep": 8, "moe_tp": 3}',
-    good='3 nodes, {"worldSize": 8, "tp": 8, "dp": 3, "moe_ep": 8, "moe_tp": 3}',
-    fix=Text(
-        "Set tp to at most worldSize, or to nodes x worldSize.",
-        "将 tp 设为不超过 worldSize 的值，或等于节点数 x worldSize。",
-    ),
-)
-def tp_spans_nodes(subject: Subject) -> Iterator[Hit]:
-    for target in sized_targets(subject):
-        layout = target.layout
-        if layout.tp is None or not _spans_part_of_nodes(layout.tp, layout):
-            continue
-        pointer, part = target.pointer("tp")
-        yield Hit(
-            pointer,
-            Text(
-                "tp {tp} is more than one node (worldSize {per_node}) but less than the world "
-                "size: {world_en}",
-                "tp {tp} 超过单节点卡数（worldSize {per_node}），但小于全局卡数：{world_zh}",
-            ).format(
-                tp=layout.tp,
-                per_node=layout.per_node,
-                world_en=world_phrase(layout).en,
-                world_zh=world_phrase(layout).zh,
-            ),
-            Text(
-                "Set tp to {per_node} or less (a divisor of {per_node}), or to {world}.",
-                "将 tp 设为不超过 {per_node} 的值（{per_node} 的约数），或设为 {world}。",
-            ).format(per_node=layout.per_node, world=layout.world),
-            part=part,
-            related=target.related("worldSize"),
-        )
-
-
-def _spans_part_of_nodes(size: int, layout: Layout) -> bool:
-    # A size above W is reported by the product rules (EP202, EP208), not here.
-    if layout.per_node is None or layout.world is None:
-        return False
-    return layout.per_node < size < layout.world
-
-
-@rule(
-    "EP207",
-    "moe-tp-spans-nodes",
-    Severity.ERROR,
-    summary=Text(
-        "moe_tp is larger than one node but smaller than the world size.",
-        "moe_tp 大于单节点卡数但小于全局卡数。",
-    ),
-    rationale=Text(
-        "The tensor-parallel group of the MoE layers must fit in one node (moe_tp <= worldSize) "
-        "or span all devices (moe_tp = W). moe_tp defaults to tp, so a large tp carries over.",
-        "MoE 层的张量并行组要么位于单个节点内（moe_tp <= worldSize），要么覆盖全部卡（moe_tp = W）。"
-        "moe_tp 默认等于 tp，因此较大的 tp 会被继承。",
-    ),
-    bad='3 nodes, {"worldSize": 8, "tp": 24, "moe_ep": 2, "moe_tp": 12}',
-    good='3 nodes, {"worldSize": 8, "tp": 24, "moe_ep": 8, "moe_tp": 3}',
-    fix=Text(
-        "Set moe_tp to at most worldSize and raise moe_ep so that moe_ep x moe_tp = W.",
-        "将 moe_tp 设为不超过 worldSize 的值，并增大 moe_ep，使 moe_ep x moe_tp = W。",
-    ),
-)
-def moe_tp_spans_nodes(subject: Subject) -> Iterator[Hit]:
-    for target in sized_targets(subject):
-        layout = target.layout
-        if layout.moe_tp is None or not _spans_part_of_nodes(layout.moe_tp, layout):
-            continue
-        pointer, part = target.pointer("moe_tp", "tp")
-        yield Hit(
-            pointer,
-            Text(
-                "{moe_tp_en} is more than one node (worldSize {per_node}) but less than the "
-                "world size: {world_en}",
-                "{moe_tp_zh} 超过单节点卡数（worldSize {per_node}），但小于全局卡数：{world_zh}",
-            ).format(
-                moe_tp_en=moe_tp_phrase(layout).en,
-                moe_tp_zh=moe_tp_phrase(layout).zh,
-                per_node=layout.per_node,
-                world_en=world_phrase(layout).en,
-                world_zh=world_phrase(layout).zh,
-            ),
-            Text(
-                'Set "moe_tp" to {per_node} or less and moe_ep to W / moe_tp.',
-                '将 "moe_tp" 设为不超过 {per_node} 的值，并将 moe_ep 设为 W / moe_tp。',
-            ).format(per_node=layout.per_node),
-            part=part,
-            related=target.related("worldSize", "tp", "moe_ep"),
-        )
-
-
 # ---------------------------------------------------------------- EP208
 
 
@@ -690,7 +419,7 @@ def _moe_tp_not_world_hit(target: Target) -> Hit:
     return Hit(pointer, message, hint, part=part, related=target.related("worldSize", "moe_ep"))
 
 
-# ---------------------------------------------------------------- EP209, EP210
+# ---------------------------------------------------------------- EP209
 
 
 @rule(
@@ -728,50 +457,3 @@ def parallel_size_below_one(subject: Subject) -> Iterator[Hit]:
                     '请删除 "{key}"；不写 {key} 即为 1（关闭）。',
                 ).format(key=key),
             )
-
-
-@rule(
-    "EP210",
-    "node-count-unknown",
-    Severity.INFO,
-    summary=Text(
-        "Multi-node inference is on, but the node count is unknown, so layout checks were skipped.",
-        "已开启多机推理但节点数未知，部分并行切分检查已跳过。",
-    ),
-    rationale=Text(
-        "worldSize counts the devices of one node; the global world size also needs the node "
-        "count, which comes from the rank table. Without it, and without an explicit tp x dp x "
-        "cp to infer it from, the checks that need the world size cannot run.",
-        "worldSize 只是单节点的卡数；全局卡数还需要节点数，它来自 rank table。"
-        "没有 rank table，也无法从显式的 tp x dp x cp 推断时，依赖全局卡数的检查无法进行。",
-    ),
-    bad="epcheck validate config.json  (multiNodesInferEnabled true, no tp)",
-    good="epcheck validate config.json --ranktable ranktable.json",
-    fix=Text(
-        "Pass the rank table with --ranktable FILE, or the node count with --nodes N.",
-        "通过 --ranktable FILE 传入 rank table，或通过 --nodes N 指定节点数。",
-    ),
-)
-def node_count_unknown(subject: Subject) -> Iterator[Hit]:
-    for view in subject.views:
-        unknown = [
-            entry
-            for entry in view.entries
-            if subject.layout(view, entry).node_source == NodeSource.UNKNOWN
-        ]
-        if not unknown:
-            continue
-        yield Hit(
-            view.pointer("backend", "multiNodesInferEnabled"),
-            Text(
-                "multiNodesInferEnabled is true, but the node count is unknown: no rank table, "
-                "no --nodes, and no explicit tp x dp x cp to infer it from; skipped {checks}",
-                "multiNodesInferEnabled 为 true，但节点数未知：没有 rank table、没有 --nodes，"
-                "也没有可用于推断的显式 tp x dp x cp；已跳过 {checks}",
-            ).format(checks=", ".join(WORLD_CHECKS)),
-            Text(
-                "Pass the rank table with --ranktable FILE, or the node count with --nodes N.",
-                "通过 --ranktable FILE 传入 rank table，或通过 --nodes N 指定节点数。",
-            ),
-            related=tuple(entry.pointer for entry in unknown),
-        )

@@ -1,0 +1,1 @@
+"""Cost stage: device memory, communication and dispatch estimates for each EP level."""

@@ -1,0 +1,173 @@
+"""The inputs of the cost model for one ModelConfig entry, read from the typed subject."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from mindie_epcheck.model.context import Subject
+from mindie_epcheck.model.facts import ModelFacts
+from mindie_epcheck.model.hardware import HardwareProfile, load_profiles
+from mindie_epcheck.model.view import EntryView, ServiceView
+
+
+@cache
+def constants() -> dict[str, Any]:
+    """The cost constants of data/cost.json; read once, never changed."""
+    text = resources.files("mindie_epcheck").joinpath("model/data/cost.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+GIB = 1024**3
+MIB = 1024**2
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """One model instance as the cost model sees it; sizes are the effective MindIE values."""
+
+    facts: ModelFacts
+    quantization: str
+    hardware: HardwareProfile
+    world: int
+    per_node: int
+    nodes: int
+    tp: int
+    dp: int
+    cp: int
+    moe_ep: int
+    moe_tp: int
+    ep_level: int | None
+    mtp_layers: int
+    speculative_tokens: int
+    redundant_experts: int
+    cutoff: bool
+    topk_factor: float
+    buffer_factors: list[list[float]] | None
+    max_seq_len: int
+    max_prefill_tokens: int
+    max_batch_size: int
+    memory_fraction: float
+    hccl_buffsize_mb: int
+    # False when NPU_MEMORY_FRACTION came from MindIE's default, not the user's environment.
+    memory_fraction_given: bool = False
+
+    @property
+    def experts_per_rank(self) -> float:
+        return self.facts.n_routed_experts / self.moe_ep + self.redundant_experts
+
+    @property
+    def moe_layers(self) -> int:
+        return self.facts.moe_layer_count() + self.mtp_layers
+
+    @property
+    def layers(self) -> int:
+        return self.facts.num_hidden_layers + self.mtp_layers
+
+
+def _speculative_tokens(entry: EntryView) -> int:
+    """Read num_speculative_tokens from plugin_params (a JSON string) when MTP is on."""
+    params = entry.entry.plugin_params
+    if not params:
+        return 0
+    try:
+        parsed = json.loads(params)
+    except ValueError:
+        return 0
+    if not isinstance(parsed, dict) or "mtp" not in str(parsed.get("plugin_type", "")):
+        return 0
+    value = parsed.get("num_speculative_tokens", 1)
+    return value if isinstance(value, int) and value > 0 else 1
+
+
+def _env_float(subject: Subject, key: str, default: float) -> float:
+    try:
+        return float(subject.settings.env.get(key, default))
+    except ValueError:
+        return default
+
+
+def _ep_settings(subject: Subject, entry: EntryView) -> dict[str, Any]:
+    block = subject.ep_block(entry)
+    options = block.options if block else None
+    raw = block.raw if block else {}
+    eplb = raw.get("eplb") if isinstance(raw.get("eplb"), dict) else {}
+    redundant = eplb.get("num_redundant_experts", 0) if isinstance(eplb, dict) else 0
+    factors = options.alltoall_ep_buffer_scale_factors if options else None
+    return {
+        "ep_level": options.ep_level if options else None,
+        "cutoff": bool(options and options.enable_init_routing_cutoff),
+        "topk_factor": float(options.topk_scaling_factor)
+        if options and options.topk_scaling_factor
+        else 1.0,
+        "buffer_factors": factors if _valid_factors(factors) else None,
+        "redundant_experts": redundant if isinstance(redundant, int) and redundant >= 0 else 0,
+    }
+
+
+def _valid_factors(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(pair, list)
+        and len(pair) == 2
+        and all(isinstance(item, (int, float)) and not isinstance(item, bool) for item in pair)
+        for pair in value
+    )
+
+
+def build_deployment(
+    subject: Subject, view: ServiceView, entry: EntryView, hardware_key: str | None = None
+) -> Deployment | None:
+    """Collect the cost inputs, or None when the model or the layout is not known well enough."""
+    facts = subject.facts_for(entry)
+    layout = subject.layout(view, entry)
+    if facts is None or not facts.is_deepseek_moe or layout.world is None or not layout.per_node:
+        return None
+    if layout.tp is None or layout.moe_tp is None or min(layout.tp, layout.moe_tp) < 1:
+        return None
+    profiles = load_profiles()
+    key = hardware_key or subject.hardware.name
+    if key not in profiles:
+        return None
+    deploy = view.deploy
+    schedule = view.schedule
+    max_seq_len = (deploy.max_seq_len if deploy else None) or 2560
+    speculative = _speculative_tokens(entry)
+    return Deployment(
+        facts=facts,
+        quantization=facts.quantization or "bf16",
+        hardware=profiles[key],
+        world=layout.world,
+        per_node=layout.per_node,
+        nodes=layout.nodes or 1,
+        tp=layout.tp,
+        dp=max(layout.dp, 1),
+        cp=max(layout.cp, 1),
+        moe_ep=max(layout.moe_ep, 1),
+        moe_tp=layout.moe_tp,
+        mtp_layers=facts.num_nextn_predict_layers if speculative else 0,
+        speculative_tokens=speculative,
+        max_seq_len=max_seq_len,
+        max_prefill_tokens=(schedule.max_prefill_tokens if schedule else None) or max_seq_len,
+        max_batch_size=(schedule.max_batch_size if schedule else None) or 200,
+        memory_fraction=_env_float(
+            subject, "NPU_MEMORY_FRACTION", constants()["memory_fraction_default"]["value"]
+        ),
+        memory_fraction_given="NPU_MEMORY_FRACTION" in subject.settings.env,
+        hccl_buffsize_mb=int(
+            _env_float(
+                subject,
+                "HCCL_BUFFSIZE",
+                constants()["hccl_buffer_mb"]["default_hccl_buffsize"],
+            )
+        ),
+        **_ep_settings(subject, entry),
+    )
+
+
+def ceil_to_multiple(value: int, multiple: int) -> int:
+    return math.ceil(value / multiple) * multiple if multiple > 0 else value
