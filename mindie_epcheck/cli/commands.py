@@ -10,6 +10,7 @@ from mindie_epcheck.cli import messages
 from mindie_epcheck.findings import Severity
 from mindie_epcheck.i18n import Lang, Text, choose_language
 from mindie_epcheck.model.context import ENV_KEYS, RanktableInput, Settings
+from mindie_epcheck.model.facts import hf_config_problems
 from mindie_epcheck.pipeline import (
     InputError,
     lint_bytes,
@@ -54,17 +55,33 @@ def select_rules(select: str, ignore: str) -> list[Rule]:
     ]
 
 
+NO_STDIN = Text("-: standard input is closed or not readable", "-：标准输入已关闭或不可读")
+
+
 def read_stdin() -> bytes:
-    return sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    try:
+        return sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    except (AttributeError, OSError, ValueError):
+        # sys.stdin is None when the descriptor is closed (`<&-`); reads fail on a bad one.
+        raise InputError(NO_STDIN) from None
 
 
 def load_model_config(path: str | None) -> tuple[str, dict[str, object]] | None:
+    """Read --model-config; a file that cannot give the model's facts is a usage error,
+    never silently replaced by a preset."""
     if not path:
         return None
     document = load(path, read_file(path))
     value = document.value
-    if not isinstance(value, dict) or "model_type" not in value:
-        raise UsageError(messages.INVALID_MODEL_CONFIG.format(path=path))
+    if not isinstance(value, dict):
+        raise UsageError(
+            messages.INVALID_MODEL_CONFIG.format(path=path, problems="not a JSON object")
+        )
+    problems = hf_config_problems(value)
+    if problems:
+        raise UsageError(
+            messages.INVALID_MODEL_CONFIG.format(path=path, problems="; ".join(problems))
+        )
     return path, value
 
 
@@ -77,6 +94,14 @@ def parse_env(pairs: tuple[str, ...]) -> dict[str, str]:
             raise UsageError(messages.INVALID_ENV.format(value=pair, names=", ".join(ENV_KEYS)))
         env[name] = value
     return env
+
+
+def ranktable_from_env(settings: Settings) -> str | None:
+    """On a deployment host, the rank table MindIE itself would read: RANK_TABLE_FILE from
+    MindIE 2.1 on, RANKTABLEFILE before; used only when that file exists here."""
+    name = "RANKTABLEFILE" if settings.mindie_version == "2.0" else "RANK_TABLE_FILE"
+    path = settings.env.get(name)
+    return path if path and os.path.isfile(path) else None
 
 
 def make_settings(options: dict[str, Any]) -> Settings:
@@ -110,8 +135,9 @@ def _validate(options: dict[str, Any], lang: Lang) -> int:
     model_config = load_model_config(options["model_config"])
     reports: list[FileReport] = []
     ranktable: RanktableInput | None = None
-    if options["ranktable"]:
-        ranktable = ranktable_input(load(options["ranktable"], read_file(options["ranktable"])))
+    ranktable_path = options["ranktable"] or ranktable_from_env(settings)
+    if ranktable_path:
+        ranktable = ranktable_input(load(ranktable_path, read_file(ranktable_path)))
         result = lint_document(ranktable.document, settings, rules, given_as_ranktable=True)
         reports.append(
             FileReport(result.name, result.kind, result.findings, result.text, result.notes)
@@ -130,6 +156,8 @@ def _validate(options: dict[str, Any], lang: Lang) -> int:
             FileReport(result.name, result.kind, result.findings, result.text, result.notes)
         )
     run = RunReport(reports, lang)
+    if not reports:
+        return EXIT_USAGE
     make_reporter(options["output_format"]).render(run, sys.stdout)
     if failed:
         return EXIT_USAGE

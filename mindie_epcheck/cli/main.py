@@ -11,11 +11,14 @@ import click
 
 from mindie_epcheck import __version__
 from mindie_epcheck.cli import commands
+from mindie_epcheck.cli import simulate as simulate_command
+from mindie_epcheck.cli.click_zh import use_chinese
 from mindie_epcheck.cli.messages import (
     EXPLAIN_HELP,
     GROUP_HELP,
     OPTION_HELP,
     RULES_HELP,
+    SIMULATE_HELP,
     VALIDATE_HELP,
 )
 from mindie_epcheck.i18n import Lang, choose_language
@@ -97,6 +100,64 @@ def build_cli(lang: Lang) -> click.Group:
     def validate(**options: Any) -> None:
         sys.exit(commands.validate(options))
 
+    @group.command("simulate", help=SIMULATE_HELP.get(lang))
+    @click.argument("config", metavar="CONFIG")
+    @click.option("--ranktable", type=click.Path(dir_okay=False), help=text("ranktable"))
+    @click.option("--model-config", type=click.Path(dir_okay=False), help=text("model_config"))
+    @click.option("--hardware", type=click.Choice(HARDWARE_NAMES), help=text("hardware"))
+    @click.option("--nodes", type=click.IntRange(1, 60), help=text("nodes"))
+    @click.option("--env", "env_pairs", multiple=True, metavar="NAME=VALUE", help=text("env"))
+    @click.option(
+        "--level",
+        type=click.Choice(["1", "2", "both"]),
+        default="both",
+        show_default=True,
+        help=text("level"),
+    )
+    @click.option(
+        "--tokens",
+        "lengths",
+        type=click.IntRange(1, 16_777_216),
+        multiple=True,
+        metavar="N",
+        help=text("tokens"),
+    )
+    @click.option("--skew", default="uniform", show_default=True, help=text("skew"))
+    @click.option(
+        "--trials",
+        type=click.IntRange(10, 1_000_000),
+        default=2000,
+        show_default=True,
+        help=text("trials"),
+    )
+    @click.option("--seed", type=int, default=0, show_default=True, help=text("seed"))
+    @click.option(
+        "--mode",
+        type=click.Choice(["fast", "exact"]),
+        default="fast",
+        show_default=True,
+        help=text("mode"),
+    )
+    @click.option(
+        "--target",
+        type=click.FloatRange(1e-9, 0.5),
+        default=1e-3,
+        show_default=True,
+        help=text("target"),
+    )
+    @click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help=text("format"),
+    )
+    @click.option("--plot", type=click.Path(dir_okay=False), help=text("plot"))
+    @lang_option
+    def simulate(**options: Any) -> None:
+        sys.exit(simulate_command.simulate(options))
+
     @group.command("rules", help=RULES_HELP.get(lang))
     @click.option(
         "--format",
@@ -121,5 +182,8 @@ def build_cli(lang: Lang) -> click.Group:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
-    cli = build_cli(prescan_language(args))
+    lang = prescan_language(args)
+    if lang == "zh":
+        use_chinese()
+    cli = build_cli(lang)
     cli.main(args=args, prog_name="epcheck")

@@ -17,6 +17,13 @@ VALIDATE_HELP = Text(
     "检查配置文件，报告每个问题的文件、行:列、JSON 指针、规则编号和修改建议。PATH 为 - 时从标准输入"
     "读取。退出码：0 表示没有达到 --fail-on 级别的问题，1 表示有问题，2 表示用法或输入错误。",
 )
+SIMULATE_HELP = Text(
+    "Estimate, for ep_level 1 and 2 side by side, the device memory (HBM) by component, "
+    "the communication per MoE layer and per forward, and the token dispatch imbalance, and "
+    "recommend alltoall_ep_buffer_scale_factors. Every figure is an estimate.",
+    "并排估算 ep_level 1 和 2 的每卡显存（HBM）构成、每个 MoE 层及每次前向的通信量与耗时、token "
+    "分发的负载不均衡程度，并给出推荐的 alltoall_ep_buffer_scale_factors。所有数值均为估算。",
+)
 RULES_HELP = Text(
     "List every rule with its code, name and severity.", "列出全部规则及其编号、名称和级别。"
 )
@@ -63,8 +70,8 @@ OPTION_HELP = {
         "未设置时使用当前 shell 中的同名变量。",
     ),
     "fail_on": Text(
-        "Lowest severity that makes the exit code 1 (default: error).",
-        "导致退出码为 1 的最低级别（默认：error）。",
+        "Lowest severity that makes the exit code 1.",
+        "导致退出码为 1 的最低级别。",
     ),
     "select": Text(
         "Only run these rule codes or code prefixes, comma-separated (e.g. EP2,EP301).",
@@ -82,12 +89,58 @@ OPTION_HELP = {
         "wrapped in { }; positions stay true.",
         '把 `"ModelDeployConfig" : {...},` 这类文档片段视为已用 { } 包裹后检查，位置信息保持不变。',
     ),
+    "level": Text("EP level(s) to estimate.", "要估算的 EP 级别。"),
+    "tokens": Text(
+        "Tokens routed by the EP group in one forward, for the dispatch simulation; "
+        "repeatable (default: 128, 1024, 8192, 65536 and the config's own).",
+        "分发仿真时 EP 组单次前向路由的 token 数；可重复使用（默认：128、1024、8192、65536 及配置"
+        "本身的值）。",
+    ),
+    "skew": Text(
+        "Expert popularity: uniform, dirichlet:ALPHA (e.g. dirichlet:8), or histogram:FILE "
+        "(a JSON list of per-expert loads, as MindIE dumps them).",
+        "专家热度分布：uniform、dirichlet:ALPHA（如 dirichlet:8）或 histogram:FILE（每个专家负载的 "
+        "JSON 列表，即 MindIE 导出的热点数据）。",
+    ),
+    "trials": Text("Simulated batches per length.", "每个长度仿真的批次数。"),
+    "seed": Text(
+        "Random seed; the same seed gives the same figures.", "随机种子；相同种子结果相同。"
+    ),
+    "mode": Text(
+        "fast: statistical approximation; exact: routes every token (slower).",
+        "fast：统计近似；exact：逐 token 路由（较慢）。",
+    ),
+    "target": Text(
+        "Overflow probability the recommended buffer factors keep under.",
+        "推荐的 buffer 系数所保证的溢出概率上限。",
+    ),
+    "plot": Text(
+        "Write an SVG picture of the HBM breakdown and of gamma against length to FILE.",
+        "将显存构成及 gamma 随长度变化的 SVG 图写入 FILE。",
+    ),
     "rules_format": Text("Output format of the rule list.", "规则列表的输出格式。"),
 }
 INVALID_ENV = Text(
     "--env {value}: expected NAME=VALUE with NAME one of {names}",
     "--env {value}：格式应为 NAME=VALUE，NAME 取 {names} 之一",
 )
+NO_ESTIMATE = Text(
+    "{pointer}: cannot estimate: {reason}",
+    "{pointer}：无法估算：{reason}",
+)
+NO_ESTIMATE_REASONS = {
+    "model": Text(
+        "the model is unknown or not DeepSeek-V2/V3/R1; pass --model-config with the weights' "
+        "config.json",
+        "模型未知或不是 DeepSeek-V2/V3/R1；请用 --model-config 传入权重的 config.json",
+    ),
+    "layout": Text(
+        "the world size is unknown; pass --ranktable or --nodes",
+        "全局卡数未知；请传入 --ranktable 或 --nodes",
+    ),
+    "entries": Text("the file has no ModelConfig entry", "文件中没有 ModelConfig 条目"),
+}
+PLOT_FORMAT = Text("--plot {path}: only .svg is supported", "--plot {path}：仅支持 .svg 格式")
 UNKNOWN_CODE = Text(
     "unknown rule code {code}; run `epcheck rules` for the list",
     "未知的规则编号 {code}；运行 `epcheck rules` 查看全部规则",
@@ -101,6 +154,8 @@ NO_PATHS = Text(
     "未提供 PATH；请传入配置文件，或用 - 表示标准输入",
 )
 INVALID_MODEL_CONFIG = Text(
-    "--model-config {path}: not a JSON object with model fields (model_type, hidden_size, ...)",
-    "--model-config {path}：不是包含模型字段（model_type、hidden_size 等）的 JSON 对象",
+    "--model-config {path}: cannot read the model's facts from it: {problems}; pass the "
+    "config.json of DeepSeek-V2/V3/R1 weights",
+    "--model-config {path}：无法从中读取模型参数：{problems}；请传入 DeepSeek-V2/V3/R1 权重的 "
+    "config.json",
 )

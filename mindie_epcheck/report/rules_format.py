@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
+from rich.text import Text as RichText
+
 from mindie_epcheck.i18n import Lang, Text
 from mindie_epcheck.report.text import STYLES, make_console
 from mindie_epcheck.rules.registry import Rule
@@ -80,12 +82,10 @@ def render_rules(rules: list[Rule], output_format: str, lang: Lang, stream: Text
     else:
         console = make_console(stream)
         for declared in rules:
-            console.print(
-                f"{declared.code}  {declared.name:<34} "
-                f"[{STYLES[declared.severity]}]{declared.severity.value:<8}[/]"
-                f" {declared.doc.summary.get(lang)}",
-                markup=True,
-            )
+            row = RichText(f"{declared.code}  {declared.name:<34} ")
+            row.append(f"{declared.severity.value:<8}", style=STYLES[declared.severity])
+            row.append(f" {declared.doc.summary.get(lang)}")
+            console.print(row)
 
 
 def render_explain(declared: Rule, lang: Lang, stream: TextIO) -> None:

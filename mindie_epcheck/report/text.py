@@ -24,6 +24,7 @@ CLEAN = Text("no findings in {files} file(s)", "{files} 个文件均未发现问
 HINT = Text("hint", "建议")
 ASSUMED = Text("assumed", "假定")
 POINTER = Text("pointer", "JSON 指针")
+COLON = Text(": ", "：")
 
 
 def make_console(stream: TextIO) -> Console:
@@ -38,6 +39,33 @@ def make_console(stream: TextIO) -> Console:
     )
 
 
+# C0 and C1 control characters (and DEL) from a file must not reach the terminal, where
+# they could move the cursor or retitle the window; each becomes one visible character.
+_CONTROLS = {code: "\ufffd" for code in [*range(0x20), *range(0x7F, 0xA0)]}
+MAX_EXCERPT_CELLS = 100
+
+
+def printable(text: str) -> str:
+    return text.translate(_CONTROLS)
+
+
+def _window(source: str, start: int, end: int) -> tuple[str, int, int]:
+    """Cut a long line to about MAX_EXCERPT_CELLS characters around [start, end)."""
+    if len(source) <= MAX_EXCERPT_CELLS:
+        return source, start, end
+    left = max(0, min(start - 20, len(source) - MAX_EXCERPT_CELLS))
+    right = min(len(source), left + MAX_EXCERPT_CELLS)
+    prefix = "..." if left > 0 else ""
+    suffix = "..." if right < len(source) else ""
+    shift = left - len(prefix)
+    clipped_end = min(end, right)
+    return (
+        prefix + source[left:right] + suffix,
+        start - shift,
+        max(clipped_end - shift, start - shift + 1),
+    )
+
+
 def excerpt(finding: Finding, lines: list[str]) -> list[RichText]:
     """Render the finding's source lines with the span underlined by carets."""
     span = finding.span
@@ -47,10 +75,11 @@ def excerpt(finding: Finding, lines: list[str]) -> list[RichText]:
     last = min(span.end_line, span.line + MAX_EXCERPT_LINES - 1, len(lines))
     gutter = len(str(last))
     for number in range(span.line, last + 1):
-        source = lines[number - 1].rstrip("\r\n").replace("\t", " ")
+        source = printable(lines[number - 1].rstrip("\r\n").replace("\t", " "))
         start = span.column - 1 if number == span.line else len(source) - len(source.lstrip())
         end = span.end_column - 1 if number == span.end_line else len(source)
         end = max(end, start + 1)
+        source, start, end = _window(source, start, end)
         row = RichText(f"  {number:>{gutter}} | ", style="dim")
         row.append(source)
         rendered.append(row)
@@ -64,24 +93,29 @@ def excerpt(finding: Finding, lines: list[str]) -> list[RichText]:
 def finding_lines(finding: Finding, lang: Lang, lines: list[str]) -> list[RichText]:
     span = finding.span
     where = f"{finding.file}:{span.line}:{span.column}" if span else finding.file
-    head = RichText(where, style="bold")
+    head = RichText(printable(where), style="bold")
     head.append("  ")
     head.append(finding.severity.label.get(lang), style=STYLES[finding.severity])
     head.append(f"  {finding.code}", style="bold")
     head.append(f" [{finding.name}]", style="dim")
     head.append("  ")
-    head.append(finding.message.get(lang))
+    head.append(printable(finding.message.get(lang)))
     rows = [head, *excerpt(finding, lines)]
-    hint = RichText(f"  = {HINT.get(lang)}: ", style="green")
-    hint.append(finding.hint.get(lang))
+    hint = RichText(f"  = {HINT.get(lang)}{COLON.get(lang)}", style="green")
+    hint.append(printable(finding.hint.get(lang)))
     rows.append(hint)
     if finding.pointer:
-        rows.append(RichText(f"  = {POINTER.get(lang)}: {finding.pointer}", style="dim"))
+        rows.append(
+            RichText(
+                f"  = {POINTER.get(lang)}{COLON.get(lang)}{printable(finding.pointer)}",
+                style="dim",
+            )
+        )
     return rows
 
 
 def file_title(report: FileReport, lang: Lang) -> RichText:
-    title = RichText(report.name, style="bold underline")
+    title = RichText(printable(report.name), style="bold underline")
     if report.kind is not None:
         title.append(f"  ({report.kind.label.get(lang)})", style="dim")
     return title
@@ -95,8 +129,11 @@ class TextReporter:
                 continue
             console.print(file_title(report, run.lang))
             if report.notes:
-                assumed = RichText(f"  {ASSUMED.get(run.lang)}: ", style="dim")
-                assumed.append("; ".join(note.get(run.lang) for note in report.notes), style="dim")
+                assumed = RichText(f"  {ASSUMED.get(run.lang)}{COLON.get(run.lang)}", style="dim")
+                separator = "；" if run.lang == "zh" else "; "
+                assumed.append(
+                    separator.join(note.get(run.lang) for note in report.notes), style="dim"
+                )
                 console.print(assumed)
             lines = report.text.splitlines()
             for finding in report.findings:

@@ -166,7 +166,7 @@ def _level_2_hit(target: EpTarget, shown: Text) -> Hit:
         Text(
             'ep_level 2 needs moe_tp 1, but {shown_en}; MindIE raises "Dynamic EP only '
             'supports moe_tp = 1" at start',
-            "ep_level 2 要求 moe_tp 为 1，但{shown_zh}；MindIE 启动时会报错“Dynamic EP only "
+            "ep_level 2 要求 moe_tp 为 1，但 {shown_zh}；MindIE 启动时会报错“Dynamic EP only "
             "supports moe_tp = 1”",
         ).format(shown_en=shown.en, shown_zh=shown.zh),
         Text(

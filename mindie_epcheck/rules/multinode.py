@@ -396,17 +396,18 @@ def npu_device_ids_ignored(subject: Subject) -> Iterator[Hit]:
             continue
         listed = json.dumps(backend.npu_device_ids, separators=(",", ":"))
         used = (
-            Text("devices {devices}", "卡 {devices}").format(devices=running)
+            Text("devices {devices} of the rank table", "rank table 中的卡 {devices}").format(
+                devices=running
+            )
             if running is not None
-            else Text("the devices it lists", "其中列出的卡")
+            else Text("the devices of the rank table", "rank table 中列出的卡")
         )
         yield Hit(
             view.pointer("backend", "npuDeviceIds"),
             Text(
                 "npuDeviceIds {listed} has no effect because multiNodesInferEnabled is true: "
-                "MindIE runs on the rank table's {used_en}",
-                "multiNodesInferEnabled 为 true，npuDeviceIds {listed} 不生效：MindIE 使用 rank table "
-                "中的{used_zh}",
+                "MindIE runs on {used_en}",
+                "multiNodesInferEnabled 为 true，npuDeviceIds {listed} 不生效：MindIE 使用{used_zh}",
             ).format(listed=listed, used_en=used.en, used_zh=used.zh),
             Text(
                 "Choose the devices in the rank table, and write the same list in npuDeviceIds "
@@ -414,6 +415,9 @@ def npu_device_ids_ignored(subject: Subject) -> Iterator[Hit]:
                 "在 rank table 中选择要使用的卡，并在 npuDeviceIds 中写入相同的列表以保持一致。",
             ),
         )
+
+
+MAX_DEVICES_PER_SERVER = 32
 
 
 def _running_devices(subject: Subject, view: ServiceView) -> list[int] | None:
@@ -427,4 +431,6 @@ def _running_devices(subject: Subject, view: ServiceView) -> list[int] | None:
         return None
     world_sizes = {entry.entry.world_size for entry in view.entries}
     world_size = world_sizes.pop() if len(world_sizes) == 1 else None
-    return list(range(world_size)) if world_size else None
+    # A rank table allows at most 32 devices per server; a larger worldSize is reported
+    # elsewhere, and building its device list would only waste memory.
+    return list(range(world_size)) if world_size and world_size <= MAX_DEVICES_PER_SERVER else None

@@ -107,7 +107,7 @@ def tp_phrase(layout: Layout) -> Text:
         return Text("tp {tp}", "tp {tp}").format(tp=layout.tp)
     return Text(
         "tp {tp} (tp is not set, so it defaults to the world size)",
-        "tp {tp}（未设置 tp，默认等于总卡数）",
+        "tp {tp}（未设置 tp，默认等于全局卡数）",
     ).format(tp=layout.tp)
 
 
@@ -122,7 +122,7 @@ def moe_tp_phrase(layout: Layout) -> Text:
     return Text(
         "moe_tp {value} (moe_tp is not set, so it defaults to tp, which defaults to the world "
         "size)",
-        "moe_tp {value}（未设置 moe_tp，默认等于 tp，而 tp 默认等于总卡数）",
+        "moe_tp {value}（未设置 moe_tp，默认等于 tp，而 tp 默认等于全局卡数）",
     ).format(value=layout.moe_tp)
 
 
@@ -143,7 +143,7 @@ def moe_tp_phrase(layout: Layout) -> Text:
         "or MindIE-MS pods whose device total is not a multiple of worldSize, give a W that "
         "cannot be split that way, and the ranks of some node do not exist.",
         "MindIE 在每个节点上使用 worldSize 张卡，因此全局卡数 W 必须是节点数的整数倍。"
-        "若 rank table 中各服务器的卡数不同，或 MindIE-MS 的 pod 总卡数不是 worldSize 的整数倍，"
+        "若 rank table 中各服务器的卡数不同，或 MindIE-MS 的 pod 全局卡数不是 worldSize 的整数倍，"
         "W 就无法这样均分，某些节点上的 rank 并不存在。",
     ),
     bad="worldSize 8 with a rank table of 2 servers holding 8 and 4 devices (12 in all)",
@@ -178,7 +178,7 @@ def _pods_hit(target: Target, hint: int, per_node: int) -> Hit:
         Text(
             "Set worldSize to the NPU count of one pod, or change the pod counts so that their "
             "device total is a multiple of worldSize.",
-            "将 worldSize 设为单个 pod 的 NPU 数，或调整 pod 数使总卡数为 worldSize 的整数倍。",
+            "将 worldSize 设为单个 pod 的 NPU 数，或调整 pod 数使全局卡数为 worldSize 的整数倍。",
         ),
         related=(pointer,) if pointer else (),
     )

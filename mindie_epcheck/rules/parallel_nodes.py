@@ -125,13 +125,37 @@ def moe_tp_spans_nodes(subject: Subject) -> Iterator[Hit]:
 # ---------------------------------------------------------------- EP210
 
 
+def _inferred_hits(subject: Subject) -> Iterator[Hit]:
+    for view, entry in subject.entries():
+        layout = subject.layout(view, entry)
+        if layout.node_source != NodeSource.INFERRED:
+            continue
+        yield Hit(
+            view.pointer("backend", "multiNodesInferEnabled"),
+            Text(
+                "no rank table: the node count {nodes} was inferred from tp x dp x cp (or tp x "
+                "pp) over worldSize {per_node}, so a wrong tp, dp or cp that still divides "
+                "cannot be detected",
+                "没有 rank table：节点数 {nodes} 是根据 tp x dp x cp（或 tp x pp）除以 worldSize "
+                "{per_node} 推断的，因此无法发现仍能整除的错误 tp、dp 或 cp",
+            ).format(nodes=layout.nodes, per_node=layout.per_node),
+            Text(
+                "Pass the rank table with --ranktable FILE, or the node count with --nodes N.",
+                "通过 --ranktable FILE 传入 rank table，或通过 --nodes N 指定节点数。",
+            ),
+            related=(entry.pointer,),
+        )
+
+
 @rule(
     "EP210",
     "node-count-unknown",
     Severity.INFO,
     summary=Text(
-        "Multi-node inference is on, but the node count is unknown, so layout checks were skipped.",
-        "已开启多机推理但节点数未知，部分并行切分检查已跳过。",
+        "Multi-node inference is on, but the node count is unknown or only inferred from the "
+        "layout itself, so the layout checks are skipped or rest on that guess.",
+        "已开启多机推理，但节点数未知或只能从并行配置本身推断，因此部分并行切分检查被跳过，"
+        "或只能基于该推断进行。",
     ),
     rationale=Text(
         "worldSize counts the devices of one node; the global world size also needs the node "
@@ -148,6 +172,7 @@ def moe_tp_spans_nodes(subject: Subject) -> Iterator[Hit]:
     ),
 )
 def node_count_unknown(subject: Subject) -> Iterator[Hit]:
+    yield from _inferred_hits(subject)
     for view in subject.views:
         unknown = [
             entry

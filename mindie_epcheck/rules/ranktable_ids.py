@@ -195,7 +195,7 @@ def _device_ip_hint(device: _TableDevice) -> Text:
         "one exactly once. MindIE's rank table guide numbers them by server, then by device, "
         "so a table in another order is a warning.",
         "MindIE 拒绝不在 [0, 511] 内的 rank_id，并把持有 rank 0 的服务器作为主节点。"
-        "HCCL 要求从 0 到总卡数减一的每个 rank 恰好出现一次。MindIE 的 rank table 指南按服务器、"
+        "HCCL 要求从 0 到全局卡数减一的每个 rank 恰好出现一次。MindIE 的 rank table 指南按服务器、"
         "再按卡的顺序编号，其他顺序报警告。",
     ),
     bad='server 0: rank_id "0".."7"; server 1: rank_id "9".."16"',

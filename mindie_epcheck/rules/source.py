@@ -101,6 +101,16 @@ def _syntax_hit(error: JsonSyntaxError) -> Hit:
         "Insert or remove the character at this position so that the file is strict JSON.",
         "在此位置补上或删除字符，使文件成为严格的 JSON。",
     )
+    if error.reason == SyntaxReason.TOO_DEEP:
+        message = Text(
+            "the file nests arrays or objects deeper than 512 levels; epcheck does not parse "
+            "past that, and no MindIE file nests more than a few levels",
+            "文件中数组或对象的嵌套超过 512 层；epcheck 不再继续解析，MindIE 的配置文件通常只有几层嵌套",
+        )
+        hint = Text(
+            "Check that this is a MindIE config, rank table or model config.",
+            "请确认这是 MindIE 的配置文件、rank table 或模型配置。",
+        )
     if error.reason == SyntaxReason.EXPECTED_COMMA_OR_OBJECT_END and error.found.startswith("'\"'"):
         hint = Text(
             "Add the missing ',' at the end of the previous member.",
@@ -132,7 +142,7 @@ def comment(subject: Subject) -> Iterator[Hit]:
         text = subject.document.text[problem.start : problem.end]
         shown = text if len(text) <= 40 else text[:37] + "..."
         yield Hit(
-            "",
+            subject.document.pointer_at(problem.start),
             Text(
                 "comment {text!r}: JSON does not allow comments", "注释 {text!r}：JSON 不允许注释"
             ).format(text=shown),
@@ -161,7 +171,7 @@ def comment(subject: Subject) -> Iterator[Hit]:
 def trailing_comma(subject: Subject) -> Iterator[Hit]:
     for problem in _problems(subject, ProblemKind.TRAILING_COMMA):
         yield Hit(
-            "",
+            subject.document.pointer_at(problem.start),
             Text("trailing comma before the closing bracket", "右括号前有多余的逗号"),
             Text("Delete this comma.", "删除此逗号。"),
             offsets=(problem.start, problem.end),
@@ -201,7 +211,13 @@ def duplicate_key(subject: Subject) -> Iterator[Hit]:
         hint = Text(
             "Delete one of the two; keep the value you mean.", "删除其中一处，保留你想要的值。"
         )
-        yield Hit("", message, hint, severity=severity, offsets=(problem.start, problem.end))
+        yield Hit(
+            subject.document.pointer_at(problem.start),
+            message,
+            hint,
+            severity=severity,
+            offsets=(problem.start, problem.end),
+        )
 
 
 @rule(
@@ -222,7 +238,7 @@ def duplicate_key(subject: Subject) -> Iterator[Hit]:
 def non_finite(subject: Subject) -> Iterator[Hit]:
     for problem in _problems(subject, ProblemKind.NON_FINITE):
         yield Hit(
-            "",
+            subject.document.pointer_at(problem.start),
             Text("{token} is not a JSON number", "{token} 不是合法的 JSON 数字").format(
                 **problem.detail
             ),
@@ -234,12 +250,14 @@ def non_finite(subject: Subject) -> Iterator[Hit]:
 @rule(
     "EP006",
     "number-out-of-range",
-    Severity.WARNING,
+    Severity.ERROR,
     summary=Text("A number is too large for a double.", "数字超出双精度浮点数范围。"),
     rationale=Text(
-        "A number beyond about 1.8e308 becomes infinity in MindIE's parser; no config value "
-        "needs one, so it is a typo.",
-        "超过约 1.8e308 的数字在 MindIE 的解析器中变为无穷大；没有配置项需要这样的值，多为笔误。",
+        "nlohmann::json, MindIE's parser, rejects a number beyond about 1.8e308 (error "
+        "out_of_range.406, number overflow), so the service does not load the file; no config "
+        "value needs one, so it is a typo.",
+        "MindIE 使用的 nlohmann::json 会拒绝超过约 1.8e308 的数字（错误 out_of_range.406，"
+        "数字溢出），服务无法加载该文件；没有配置项需要这样的值，多为笔误。",
     ),
     bad='{"maxSeqLen": 1e400}',
     good='{"maxSeqLen": 4096}',
@@ -250,7 +268,7 @@ def number_out_of_range(subject: Subject) -> Iterator[Hit]:
         token = problem.detail["token"]
         shown = token if len(token) <= 24 else token[:21] + "..."
         yield Hit(
-            "",
+            subject.document.pointer_at(problem.start),
             Text(
                 "number {token} is out of the range of a double",
                 "数字 {token} 超出双精度浮点数范围",
@@ -334,15 +352,14 @@ def encoding(subject: Subject) -> Iterator[Hit]:
 def file_too_large(subject: Subject) -> Iterator[Hit]:
     notice = _has_notice(subject, NoticeKind.TOO_LARGE)
     if notice is not None:
-        size = notice.detail["size"]
-        shown = f"more than {MAX_FILE_BYTES:,}" if size > MAX_FILE_BYTES else f"{size:,}"
         yield Hit(
             "",
             Text(
-                "the file has {size} bytes; MindIE accepts at most {limit:,} (10 MB)",
-                "文件大小为 {size} 字节；MindIE 最多接受 {limit:,} 字节（10 MB）",
-            ).format(size=shown, limit=MAX_FILE_BYTES),
+                "the file is larger than {limit:,} bytes (10 MB), the most MindIE accepts",
+                "文件超过 {limit:,} 字节（10 MB），超出 MindIE 的上限",
+            ).format(limit=MAX_FILE_BYTES),
             Text("Check that this is the config.json you meant.", "请确认这是正确的 config.json。"),
+            offsets=(0, 0),
         )
 
 
@@ -365,6 +382,7 @@ def empty_file(subject: Subject) -> Iterator[Hit]:
                 "Copy MindIE's default config.json and edit it.",
                 "复制 MindIE 默认的 config.json 后再修改。",
             ),
+            offsets=(0, 0),
         )
 
 

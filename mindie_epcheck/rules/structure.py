@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -43,7 +44,8 @@ def _show(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return {True: "true", False: "false", None: "null"}[value]
     if isinstance(value, (list, dict)):
-        return "an array" if isinstance(value, list) else "an object"
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return text if len(text) <= 40 else text[:37] + "..."
     return str(value)
 
 
@@ -109,8 +111,16 @@ def _missing_hit(pointer: str, keys: list[str]) -> Hit:
 )
 def wrong_type(subject: Subject) -> Iterator[Hit]:
     for error in subject.errors:
-        if error.category == "type":
+        if error.category == "type" and not _reported_elsewhere(subject, error):
             yield _type_hit(error)
+
+
+def _reported_elsewhere(subject: Subject, error: StructuralError) -> bool:
+    """NaN and Infinity have their own source rules, and rank-table types EP403."""
+    value = error.value
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return True
+    return subject.own_ranktable is not None
 
 
 def _expected_names(error: StructuralError) -> tuple[str, str]:
@@ -168,7 +178,7 @@ def _suggest(error: StructuralError) -> str | None:
 )
 def value_out_of_range(subject: Subject) -> Iterator[Hit]:
     for error in subject.errors:
-        if error.category != "type":
+        if error.category != "type" and not _reported_elsewhere(subject, error):
             yield _range_hit(error)
 
 

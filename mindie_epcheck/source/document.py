@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Any
 
 from mindie_epcheck.findings import Span
-from mindie_epcheck.source.nodes import Member, Node, split_pointer
+from mindie_epcheck.source.nodes import Member, Node, join_pointer, split_pointer
 from mindie_epcheck.source.parser import JsonSyntaxError, Problem, parse
 from mindie_epcheck.source.positions import LineIndex
 
@@ -90,6 +90,27 @@ class SourceDocument:
         if missing or part in ("start", "key"):
             return self.lines.span(node.start, node.start + 1)
         return self.lines.span(node.start, node.end)
+
+    def pointer_at(self, offset: int) -> str:
+        """Return the pointer of the innermost value or key that contains `offset`."""
+        tokens: list[str] = []
+        node = self.root
+        while node is not None:
+            child: Node | None = None
+            if node.members is not None:
+                for member in node.members:
+                    if member.key_start <= offset < member.node.end:
+                        tokens.append(member.key)
+                        child = member.node
+            elif node.items is not None:
+                for index, item in enumerate(node.items):
+                    if item.start <= offset < item.end:
+                        tokens.append(str(index))
+                        child = item
+            if child is None or child is node:
+                break
+            node = child
+        return join_pointer("", *tokens)
 
     def offset_span(self, start: int, end: int) -> Span:
         return self.lines.span(start, end)

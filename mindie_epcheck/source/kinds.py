@@ -69,7 +69,7 @@ def detect_kind(value: Any) -> DocumentKind:
     keys = set(value)
     if keys & _SERVICE_KEYS:
         return DocumentKind.SERVICE_CONFIG
-    if "ModelDeployConfig" in keys or ("ModelConfig" in keys and "maxSeqLen" in keys):
+    if "ModelDeployConfig" in keys or "ModelConfig" in keys:
         return DocumentKind.MODEL_DEPLOY_CONFIG
     if keys & _ENTRY_KEYS:
         return DocumentKind.MODEL_CONFIG_ENTRY

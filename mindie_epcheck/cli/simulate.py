@@ -1,0 +1,135 @@
+"""`epcheck simulate`: build the deployment from the config, estimate, and report."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from typing import Any
+
+from mindie_epcheck.cli import messages
+from mindie_epcheck.cli.commands import (
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    load_model_config,
+    make_settings,
+)
+from mindie_epcheck.cost import simulation
+from mindie_epcheck.cost.deployment import build_deployment
+from mindie_epcheck.cost.simulation import SimulationOptions, SimulationResult
+from mindie_epcheck.i18n import Lang, Text, choose_language
+from mindie_epcheck.model.context import Subject
+from mindie_epcheck.pipeline import InputError, build_subject, ranktable_input, read_file
+from mindie_epcheck.report.errors import print_error
+from mindie_epcheck.report.plot_svg import render_svg
+from mindie_epcheck.report.progress import delayed_progress
+from mindie_epcheck.report.simulate_format import render_json, render_table
+from mindie_epcheck.source.document import load
+
+PROGRESS_LABEL = Text("simulating dispatch", "正在仿真分发")
+
+
+def simulation_options(options: dict[str, Any]) -> SimulationOptions:
+    levels = (1, 2) if options["level"] == "both" else (int(options["level"]),)
+    return SimulationOptions(
+        levels=levels,
+        lengths=tuple(options["lengths"]),
+        skew=options["skew"],
+        trials=options["trials"],
+        seed=options["seed"],
+        mode=options["mode"],
+        target=options["target"],
+    )
+
+
+def load_subject(options: dict[str, Any]) -> Subject:
+    settings = make_settings(
+        {**options, "interconnect": None, "mindie_version": "3.0", "wrap_fragment": False}
+    )
+    ranktable = None
+    if options["ranktable"]:
+        ranktable = ranktable_input(load(options["ranktable"], read_file(options["ranktable"])))
+    document = load(options["config"], read_file(options["config"]))
+    return build_subject(document, settings, ranktable, load_model_config(options["model_config"]))
+
+
+def run_simulations(
+    subject: Subject, options: dict[str, Any], lang: Lang
+) -> list[SimulationResult]:
+    entries = subject.entries()
+    if not entries:
+        raise UsageError(_no_estimate(options["config"], "entries"))
+    plan = simulation_options(options)
+    results = []
+    with delayed_progress(PROGRESS_LABEL.get(lang)) as progress:
+        for view, entry in entries:
+            deployment = build_deployment(subject, view, entry, options["hardware"])
+            if deployment is None:
+                reason = "model" if subject.facts_for(entry) is None else "layout"
+                facts = subject.facts_for(entry)
+                if facts is not None and not facts.is_deepseek_moe:
+                    reason = "model"
+                raise UsageError(_no_estimate(entry.pointer or "/", reason))
+            results.append(simulation.simulate(deployment, entry.pointer, plan, progress.update))
+    return results
+
+
+def _no_estimate(pointer: str, reason: str) -> Text:
+    because = messages.NO_ESTIMATE_REASONS[reason]
+    return Text(
+        messages.NO_ESTIMATE.en.format(pointer=pointer, reason=because.en),
+        messages.NO_ESTIMATE.zh.format(pointer=pointer, reason=because.zh),
+    )
+
+
+def write_atomically(path: str, content: str) -> None:
+    """Write via a temporary file in the same folder and rename it over `path`."""
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".epcheck-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(content)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def simulate_command(options: dict[str, Any], lang: Lang) -> int:
+    plot = options["plot"]
+    if plot and not plot.lower().endswith(".svg"):
+        raise UsageError(messages.PLOT_FORMAT.format(path=plot))
+    results = run_simulations(load_subject(options), options, lang)
+    if options["output_format"] == "json":
+        render_json(results, sys.stdout)
+    else:
+        for result in results:
+            render_table(result, lang, sys.stdout)
+    if plot:
+        write_atomically(plot, render_svg(results[0]))
+    return EXIT_OK
+
+
+def simulate(options: dict[str, Any]) -> int:
+    lang = choose_language(options["lang"])
+    try:
+        return simulate_command(options, lang)
+    except (UsageError, InputError) as problem:
+        print_error(problem.text, lang)
+        return EXIT_USAGE
+    except ValueError as problem:
+        # A bad --skew specification or histogram file: the message names the problem.
+        print_error(
+            Text("invalid --skew: {reason}", "--skew 无效：{reason}").format(reason=problem), lang
+        )
+        return EXIT_USAGE
+    except OSError as problem:
+        reason = problem.strerror or type(problem).__name__
+        print_error(
+            Text("cannot write --plot {path}: {reason}", "无法写入 --plot {path}：{reason}").format(
+                path=options["plot"], reason=reason
+            ),
+            lang,
+        )
+        return EXIT_USAGE
