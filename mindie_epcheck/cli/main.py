@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from enum import IntEnum
@@ -186,4 +187,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     if lang == "zh":
         use_chinese()
     cli = build_cli(lang)
-    cli.main(args=args, prog_name="epcheck")
+    try:
+        cli.main(args=args, prog_name="epcheck")
+    except BrokenPipeError:
+        # The reader (such as `head`) closed the pipe: stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)

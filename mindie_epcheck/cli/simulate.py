@@ -124,6 +124,8 @@ def simulate(options: dict[str, Any]) -> int:
             Text("invalid --skew: {reason}", "--skew 无效：{reason}").format(reason=problem), lang
         )
         return EXIT_USAGE
+    except BrokenPipeError:
+        raise
     except OSError as problem:
         reason = problem.strerror or type(problem).__name__
         print_error(

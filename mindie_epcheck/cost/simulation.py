@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from mindie_epcheck.cost.comm import CommEstimate, estimate_comm
 from mindie_epcheck.cost.deployment import Deployment, ceil_to_multiple, constants
@@ -78,11 +80,9 @@ def blocked_reason(deployment: Deployment, level: int) -> str | None:
     return None
 
 
-def _routing(deployment: Deployment) -> object:
-    from mindie_epcheck.cost.dispatch import Routing
-
+def _routing(deployment: Deployment) -> Any:
     facts = deployment.facts
-    return Routing(
+    return _dispatch_module().Routing(
         experts=facts.n_routed_experts,
         top_k=facts.num_experts_per_tok,
         n_group=facts.n_group,
@@ -92,10 +92,7 @@ def _routing(deployment: Deployment) -> object:
     )
 
 
-def _length_result(deployment: Deployment, level: int, tokens: int, stats: object) -> LengthResult:
-    from mindie_epcheck.cost.dispatch import DispatchStats
-
-    assert isinstance(stats, DispatchStats)
+def _length_result(deployment: Deployment, level: int, tokens: int, stats: Any) -> LengthResult:
     top_k = deployment.facts.num_experts_per_tok
     ranks = deployment.moe_ep
     median, p99 = stats.gamma_median, stats.gamma_p99
@@ -160,7 +157,7 @@ def _dispatch(
     lengths: list[int],
     result: SimulationResult,
     progress: Progress | None,
-) -> dict[int, object]:
+) -> dict[int, Any]:
     if deployment.moe_ep <= 1:
         result.dispatch_skipped = "moe_ep is 1"
         return {}
@@ -170,34 +167,39 @@ def _dispatch(
             f"{deployment.moe_ep}"
         )
         return {}
-    try:
-        from mindie_epcheck.cost.dispatch import Skew, simulate_exact, simulate_fast
-    except ImportError:
-        # TODO: remove once the dispatch simulator lands; until then simulate shows memory
-        # and communication only.
+    dispatch = _dispatch_module()
+    if dispatch is None:
         result.dispatch_skipped = "the dispatch simulator is not available in this build"
         return {}
-
     routing = _routing(deployment)
-    skew = Skew.from_spec(options.skew)
-    run = simulate_exact if options.mode == "exact" else simulate_fast
-    stats: dict[int, object] = {}
+    skew = dispatch.Skew.from_spec(options.skew)
+    run = dispatch.simulate_exact if options.mode == "exact" else dispatch.simulate_fast
+    stats: dict[int, Any] = {}
     for index, tokens in enumerate(lengths):
-        stats[tokens] = run(routing, skew, tokens, options.trials, options.seed)  # type: ignore[arg-type]
+        stats[tokens] = run(routing, skew, tokens, options.trials, options.seed)
         if progress is not None:
             progress(index + 1, len(lengths))
     return stats
 
 
-def _recommend(deployment: Deployment, options: SimulationOptions) -> list[list[float]]:
-    from mindie_epcheck.cost.dispatch import Skew, recommend_factors
+def _dispatch_module() -> Any:
+    """The dispatch simulator, imported only when a simulation runs (it needs numpy)."""
+    # TODO: import it directly once the simulator has landed on main.
+    try:
+        return importlib.import_module("mindie_epcheck.cost.dispatch")
+    except ImportError:
+        return None
 
+
+def _recommend(deployment: Deployment, options: SimulationOptions) -> list[list[float]]:
+    dispatch = _dispatch_module()
     thresholds = [int(pair[0]) for pair in constants()["default_buffer_scale_factors"]["value"]]
-    return recommend_factors(
-        _routing(deployment),  # type: ignore[arg-type]
-        Skew.from_spec(options.skew),
+    recommended: list[list[float]] = dispatch.recommend_factors(
+        _routing(deployment),
+        dispatch.Skew.from_spec(options.skew),
         thresholds,
         target=options.target,
         trials=options.trials,
         seed=options.seed,
     )
+    return recommended
