@@ -140,6 +140,22 @@ def resolve_facts(
     entry: EntryView, model_config: tuple[str, dict[str, object]] | None
 ) -> tuple[ModelFacts | None, str]:
     """Find the model's facts: weights' config.json, then --model-config, then a preset."""
+    facts, note = _facts_from_files(entry, model_config)
+    if facts is None and not note:
+        preset = match_preset(entry.entry.model_name, entry.entry.model_weight_path)
+        if preset is not None:
+            facts, note = load_preset(preset), f"preset {preset}"
+    if facts is not None and facts.quantization is None:
+        names = (last_path_part(entry.entry.model_weight_path), entry.entry.model_name)
+        quantization = quantization_from_names(*names)
+        if quantization is not None:
+            facts = dataclasses.replace(facts, quantization=quantization)
+    return facts, note
+
+
+def _facts_from_files(
+    entry: EntryView, model_config: tuple[str, dict[str, object]] | None
+) -> tuple[ModelFacts | None, str]:
     weight_dir = entry.entry.model_weight_path
     if weight_dir and os.path.isdir(weight_dir):
         value, error = read_weights_config(weight_dir)
@@ -154,13 +170,6 @@ def resolve_facts(
         facts = facts_from_hf_config(dict(value), FactsSource.MODEL_CONFIG_OPTION, path)
         if facts is not None:
             return facts, path
-    preset = match_preset(entry.entry.model_name, weight_dir)
-    if preset is not None:
-        facts = load_preset(preset)
-        quantization = quantization_from_names(last_path_part(weight_dir), entry.entry.model_name)
-        if quantization is not None:
-            facts = dataclasses.replace(facts, quantization=quantization)
-        return facts, f"preset {preset}"
     return None, ""
 
 

@@ -153,3 +153,45 @@ def test_language_choice(option: str | None, env: dict[str, str], expected: str)
 def test_prescan_finds_lang() -> None:
     assert prescan_language(["validate", "--lang", "zh", "--help"]) == "zh"
     assert prescan_language(["validate", "--lang=zh"]) == "zh"
+
+
+def test_weights_config_read_from_model_weight_path(tmp_path: Path) -> None:
+    weights = tmp_path / "weights"
+    weights.mkdir()
+    preset = json.loads(
+        (SAMPLES.parent / "mindie_epcheck/model/data/presets/deepseek-v2.json").read_text()
+    )
+    (weights / "config.json").write_text(json.dumps(preset))
+    config = json.loads(CLEAN.read_text())
+    entry = config["BackendConfig"]["ModelDeployConfig"]["ModelConfig"][0]
+    entry["modelWeightPath"] = str(weights)
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    _, report = run_json(str(path))
+    assumptions = report["summary"]["assumptions"][str(path)]
+    assert any("DeepSeek-V2" in note and str(weights) in note for note in assumptions), assumptions
+
+
+def test_unusable_model_config_is_usage_error(tmp_path: Path) -> None:
+    model = tmp_path / "model.json"
+    model.write_text('{"model_type": "qwen3", "hidden_size": 1024}')
+    result = run_cli("validate", str(CLEAN), "--model-config", str(model))
+    assert result.exit_code == 2
+    assert "n_routed_experts" in result.stderr
+
+
+def test_wrap_fragment_lints_documentation_fragment(tmp_path: Path) -> None:
+    fragment = tmp_path / "fragment.json"
+    fragment.write_text(
+        '"ModelDeployConfig" :\n{\n  "maxSeqLen" : 2560,\n  "ModelConfig" : [\n'
+        '    {"modelName": "DeepSeek-R1_w8a8", "modelWeightPath": "/data/DeepSeek-R1_w8a8",\n'
+        '     "worldSize": 8, "cpuMemSize": 5, "npuMemSize": -1, "backendType": "atb",\n'
+        '     "trustRemoteCode": false, "moe_ep": 8,\n'
+        '     "models": {"deepseekv2": {"ep_level": 2}}}\n  ]\n},\n'
+    )
+    _, plain = run_json(str(fragment))
+    assert [f["code"] for f in plain["findings"]] == ["EP010"]
+    _, wrapped = run_json(str(fragment), "--wrap-fragment")
+    trap = next(f for f in wrapped["findings"] if f["code"] == "EP208")
+    assert trap["line"] == 7
+    assert trap["pointer"] == "/ModelDeployConfig/ModelConfig/0/moe_ep"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -167,7 +166,3 @@ def build_deployment(
         ),
         **_ep_settings(subject, entry),
     )
-
-
-def ceil_to_multiple(value: int, multiple: int) -> int:
-    return math.ceil(value / multiple) * multiple if multiple > 0 else value

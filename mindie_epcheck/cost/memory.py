@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from mindie_epcheck.cost.deployment import MIB, Deployment, ceil_to_multiple, constants
+from mindie_epcheck.cost.deployment import MIB, Deployment, constants
+from mindie_epcheck.cost.dispatch import buffer_rows, coefficient_for, cutoff_rows
 from mindie_epcheck.model.facts import ModelFacts
 
 
@@ -67,21 +68,6 @@ def weight_bytes(deployment: Deployment, level: int | None) -> dict[str, float]:
     }
 
 
-def coefficient_for(length: int, factors: list[list[float]], moe_ep: int) -> float:
-    """MindIE's lookup: the first entry in list order with length >= threshold, else moe_ep."""
-    for threshold, coefficient in factors:
-        if length >= threshold:
-            return float(coefficient)
-    return float(moe_ep)
-
-
-def cutoff_rows(tokens: int, top_k: int, factor: float) -> int:
-    """Routed rows with the level-1 cutoff: min(T*k, max(T*k', 65536*k')), k' = int(k*f)."""
-    scaled = int(top_k * factor)
-    floor = constants()["cutoff_floor_tokens"]["value"]
-    return int(min(tokens * top_k, max(tokens * scaled, floor * scaled)))
-
-
 def tokens_in_ep_group(deployment: Deployment) -> int:
     """Tokens that meet in one EP group in one forward: prefill or decode, whichever is more."""
     dp_in_group = max(1, deployment.dp * deployment.moe_ep // deployment.world)
@@ -112,7 +98,7 @@ def routed_rows(deployment: Deployment, level: int) -> RoutedRows:
     coefficient = coefficient_for(per_rank, factors, deployment.moe_ep)
     # The service path compares rows x dp instead of tokens per rank (DP_MOVE_UP_ENABLE=1).
     other = coefficient_for(per_rank * top_k * deployment.dp, factors, deployment.moe_ep)
-    rows = ceil_to_multiple(int(per_rank * top_k * coefficient), deployment.moe_ep)
+    rows = buffer_rows(per_rank, top_k, coefficient, deployment.moe_ep)
     low, high = sorted((coefficient, other))
     return RoutedRows(rows, per_rank, coefficient, (low, high))
 

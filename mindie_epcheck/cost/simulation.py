@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from mindie_epcheck.cost.comm import CommEstimate, estimate_comm
-from mindie_epcheck.cost.deployment import Deployment, ceil_to_multiple, constants
-from mindie_epcheck.cost.memory import (
-    MemoryEstimate,
+from mindie_epcheck.cost.deployment import Deployment, constants
+from mindie_epcheck.cost.dispatch import (
+    DispatchStats,
+    Routing,
+    Skew,
+    buffer_rows,
     coefficient_for,
     cutoff_rows,
-    estimate_memory,
-    tokens_in_ep_group,
+    recommend_factors,
+    simulate_exact,
+    simulate_fast,
 )
+from mindie_epcheck.cost.memory import MemoryEstimate, estimate_memory, tokens_in_ep_group
 
 DEFAULT_LENGTHS = (128, 1024, 8192, 65536)
 Progress = Callable[[int, int], None]
@@ -80,9 +83,9 @@ def blocked_reason(deployment: Deployment, level: int) -> str | None:
     return None
 
 
-def _routing(deployment: Deployment) -> Any:
+def _routing(deployment: Deployment) -> Routing:
     facts = deployment.facts
-    return _dispatch_module().Routing(
+    return Routing(
         experts=facts.n_routed_experts,
         top_k=facts.num_experts_per_tok,
         n_group=facts.n_group,
@@ -92,7 +95,9 @@ def _routing(deployment: Deployment) -> Any:
     )
 
 
-def _length_result(deployment: Deployment, level: int, tokens: int, stats: Any) -> LengthResult:
+def _length_result(
+    deployment: Deployment, level: int, tokens: int, stats: DispatchStats
+) -> LengthResult:
     top_k = deployment.facts.num_experts_per_tok
     ranks = deployment.moe_ep
     median, p99 = stats.gamma_median, stats.gamma_p99
@@ -100,21 +105,21 @@ def _length_result(deployment: Deployment, level: int, tokens: int, stats: Any) 
         per_rank = max(1, tokens // ranks)
         factors = deployment.buffer_factors or constants()["default_buffer_scale_factors"]["value"]
         coefficient = coefficient_for(per_rank, factors, ranks)
-        rows = ceil_to_multiple(int(per_rank * top_k * coefficient), ranks)
+        rows = buffer_rows(per_rank, top_k, coefficient, ranks)
         overflow = stats.overflow_probability(rows)
         return LengthResult(tokens, median, p99, rows, coefficient, overflow)
     if deployment.cutoff:
+        # Every device gathers all T tokens; the cutoff keeps this many routed rows, and the
+        # rows of the device's own experts come first, so only they can overflow the budget.
         budget = cutoff_rows(tokens, top_k, deployment.topk_factor)
-        # Level 1 keeps `budget` rows of the gathered T x k; a rank's own share is 1/P of it.
-        per_rank_budget = budget // ranks
         return LengthResult(
             tokens,
             median,
             p99,
-            per_rank_budget,
+            budget,
             None,
-            stats.overflow_probability(per_rank_budget),
-            stats.truncated_fraction(per_rank_budget),
+            stats.overflow_probability(budget),
+            stats.truncated_fraction(budget),
         )
     return LengthResult(tokens, median, p99)
 
@@ -157,7 +162,7 @@ def _dispatch(
     lengths: list[int],
     result: SimulationResult,
     progress: Progress | None,
-) -> dict[int, Any]:
+) -> dict[int, DispatchStats]:
     if deployment.moe_ep <= 1:
         result.dispatch_skipped = "moe_ep is 1"
         return {}
@@ -167,14 +172,10 @@ def _dispatch(
             f"{deployment.moe_ep}"
         )
         return {}
-    dispatch = _dispatch_module()
-    if dispatch is None:
-        result.dispatch_skipped = "the dispatch simulator is not available in this build"
-        return {}
     routing = _routing(deployment)
-    skew = dispatch.Skew.from_spec(options.skew)
-    run = dispatch.simulate_exact if options.mode == "exact" else dispatch.simulate_fast
-    stats: dict[int, Any] = {}
+    skew = Skew.from_spec(options.skew, experts=routing.experts)
+    run = simulate_exact if options.mode == "exact" else simulate_fast
+    stats: dict[int, DispatchStats] = {}
     for index, tokens in enumerate(lengths):
         stats[tokens] = run(routing, skew, tokens, options.trials, options.seed)
         if progress is not None:
@@ -182,24 +183,14 @@ def _dispatch(
     return stats
 
 
-def _dispatch_module() -> Any:
-    """The dispatch simulator, imported only when a simulation runs (it needs numpy)."""
-    # TODO: import it directly once the simulator has landed on main.
-    try:
-        return importlib.import_module("mindie_epcheck.cost.dispatch")
-    except ImportError:
-        return None
-
-
 def _recommend(deployment: Deployment, options: SimulationOptions) -> list[list[float]]:
-    dispatch = _dispatch_module()
+    routing = _routing(deployment)
     thresholds = [int(pair[0]) for pair in constants()["default_buffer_scale_factors"]["value"]]
-    recommended: list[list[float]] = dispatch.recommend_factors(
-        _routing(deployment),
-        dispatch.Skew.from_spec(options.skew),
+    return recommend_factors(
+        routing,
+        Skew.from_spec(options.skew, experts=routing.experts),
         thresholds,
         target=options.target,
-        trials=options.trials,
+        trials=max(options.trials, int(2 / options.target)),
         seed=options.seed,
     )
-    return recommended

@@ -5,13 +5,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from mindie_epcheck.cost.comm import estimate_comm
 from mindie_epcheck.cost.deployment import GIB, Deployment, build_deployment, constants
-from mindie_epcheck.cost.memory import MemoryEstimate, cutoff_rows, estimate_memory
+from mindie_epcheck.cost.dispatch import buffer_rows, coefficient_for, cutoff_rows
+from mindie_epcheck.cost.dispatch_normal import (
+    gamma_quantile,
+    overflow_probability,
+    rank_load,
+    truncated_fraction,
+)
+from mindie_epcheck.cost.memory import MemoryEstimate, estimate_memory
 from mindie_epcheck.findings import Severity
 from mindie_epcheck.i18n import Text
 from mindie_epcheck.model.context import Subject
 from mindie_epcheck.model.view import EntryView
 from mindie_epcheck.rules.registry import Hit, rule
+
+# Overflow probability above which a buffer counts as risky (the default target of
+# `epcheck simulate`'s recommendation).
+OVERFLOW_TARGET = 1e-3
+# Extra KV-cache memory per device that makes the other EP level "clearly" cheaper.
+MEMORY_GAIN_BYTES = 2 * GIB
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,27 +216,112 @@ def kv_cache_below_one_sequence(subject: Subject) -> Iterator[Hit]:
         )
 
 
+def _block_pointer(subject: Subject, target: CostTarget, key: str) -> str:
+    block = subject.ep_block(target.entry)
+    return block.at(key) if block else target.entry.at("moe_ep")
+
+
+def _lengths(deployment: Deployment) -> list[int]:
+    """Tokens per forward to check: the largest prefill and the largest decode step."""
+    dp_in_group = max(1, deployment.dp * deployment.moe_ep // deployment.world)
+    decode = deployment.max_batch_size * (1 + deployment.speculative_tokens) * dp_in_group
+    prefill = deployment.max_prefill_tokens * dp_in_group
+    return sorted({decode, prefill})
+
+
+@rule(
+    "EP603",
+    "alltoall-buffer-overflow-risk",
+    Severity.WARNING,
+    summary=Text(
+        "The ep_level 2 AllToAll receive buffer is likely to overflow at the configured lengths.",
+        "在配置的长度下，ep_level 2 的 AllToAll 接收 buffer 很可能溢出。",
+    ),
+    rationale=Text(
+        "MindIE sizes the buffer as ceil_to_multiple(int(T * k * c), moe_ep) rows per rank. "
+        "Tokens do not spread evenly over the experts, so the busiest rank receives more than "
+        "the mean; when c is below that imbalance the rows that do not fit are lost.",
+        "MindIE 按 ceil_to_multiple(int(T * k * c), moe_ep) 行为每个 rank 分配 buffer。token 在专家间"
+        "分布并不均匀，最忙的 rank 收到的行数会高于平均值；c 小于这一不均衡程度时，放不下的行会丢失。",
+    ),
+    bad='"alltoall_ep_buffer_scale_factors": [[0, 1.0]]',
+    good='"alltoall_ep_buffer_scale_factors": [[8192, 1.2], [0, 2.0]]',
+    fix=Text(
+        "Raise the coefficients; `epcheck simulate` prints a table that keeps overflow rare.",
+        "调高系数；`epcheck simulate` 会给出使溢出概率足够低的系数表。",
+    ),
+)
+def alltoall_buffer_overflow_risk(subject: Subject) -> Iterator[Hit]:
+    for target in cost_targets(subject):
+        deployment = target.deployment
+        if target.level != 2 or deployment.moe_ep <= 1 or deployment.moe_tp != 1:
+            continue
+        for tokens in _lengths(deployment):
+            hit = _overflow_hit(subject, target, tokens)
+            if hit is not None:
+                yield hit
+                break
+
+
+def _overflow_hit(subject: Subject, target: CostTarget, tokens: int) -> Hit | None:
+    deployment = target.deployment
+    facts = deployment.facts
+    ranks = deployment.moe_ep
+    per_rank = max(1, tokens // ranks)
+    factors = deployment.buffer_factors or constants()["default_buffer_scale_factors"]["value"]
+    coefficient = coefficient_for(per_rank, factors, ranks)
+    rows = buffer_rows(per_rank, facts.num_experts_per_tok, coefficient, ranks)
+    load = rank_load(facts.n_routed_experts, facts.num_experts_per_tok, ranks, tokens)
+    probability = overflow_probability(load, rows)
+    if probability <= OVERFLOW_TARGET:
+        return None
+    return Hit(
+        _block_pointer(subject, target, "alltoall_ep_buffer_scale_factors"),
+        Text(
+            "at {tokens:,} tokens per forward ({per_rank:,} per rank) the buffer of {rows:,} "
+            "rows (c = {c:g}) overflows with probability {p:.1%}: the busiest rank needs about "
+            "{need:.2f} x the mean (an estimate for evenly popular experts; skew makes it worse)",
+            "每次前向 {tokens:,} 个 token（每个 rank {per_rank:,} 个）时，{rows:,} 行的 buffer"
+            "（c = {c:g}）溢出概率为 {p:.1%}：最忙的 rank 约需平均值的 {need:.2f} 倍（按专家热度"
+            "均匀估算；热度不均时更严重）",
+        ).format(
+            tokens=tokens,
+            per_rank=per_rank,
+            rows=rows,
+            c=coefficient,
+            p=probability,
+            need=gamma_quantile(load, 1 - OVERFLOW_TARGET),
+        ),
+        Text(
+            "Raise the coefficient for this length; run `epcheck simulate` for a table that "
+            "keeps overflow under {target:g}.",
+            "调高该长度对应的系数；运行 `epcheck simulate` 可得到溢出概率低于 {target:g} 的系数表。",
+        ).format(target=OVERFLOW_TARGET),
+    )
+
+
 @rule(
     "EP604",
     "cutoff-truncates-rows",
     Severity.WARNING,
     summary=Text(
-        "With the level-1 cutoff, long prefills lose routed rows.",
-        "开启 ep_level 1 截断后，长序列 prefill 会丢弃部分路由行。",
+        "With the level-1 cutoff, the busiest device is likely to need more rows than kept.",
+        "开启 ep_level 1 截断后，最忙的卡所需的行数很可能超过保留的行数。",
     ),
     rationale=Text(
         "The cutoff keeps min(T*k, max(T*k', 65536*k')) routed rows per device, k' = "
-        "int(k * topk_scaling_factor); above 65536 * k' / k tokens the rest are dropped, "
-        "which changes the model's output.",
+        "int(k * topk_scaling_factor), and the rows of the device's own experts come first. "
+        "When its experts receive more rows than that, the rest are dropped and the model's "
+        "output changes.",
         "截断后每卡保留 min(T*k, max(T*k', 65536*k')) 行路由数据，k' = int(k * "
-        "topk_scaling_factor)；token 数超过 65536 * k' / k 时其余行被丢弃，模型输出会因此改变。",
+        "topk_scaling_factor)，本卡专家的行排在前面。本卡专家收到的行数超过该值时，多余的行被丢弃，"
+        "模型输出会因此改变。",
     ),
-    bad='{"enable_init_routing_cutoff": true, "topk_scaling_factor": 0.25}  '
-    "(maxPrefillTokens 66000)",
-    good='{"enable_init_routing_cutoff": true, "topk_scaling_factor": 0.5}',
+    bad='{"enable_init_routing_cutoff": true, "topk_scaling_factor": 0.125}  (moe_ep 8)',
+    good='{"enable_init_routing_cutoff": true, "topk_scaling_factor": 0.25}  (moe_ep 16)',
     fix=Text(
-        "Raise topk_scaling_factor or lower maxPrefillTokens if the dropped share matters.",
-        "如丢弃比例不可接受，调高 topk_scaling_factor 或调低 maxPrefillTokens。",
+        "Raise topk_scaling_factor so that k' x moe_ep stays well above k.",
+        "调高 topk_scaling_factor，使 k' x moe_ep 明显大于 k。",
     ),
 )
 def cutoff_truncates_rows(subject: Subject) -> Iterator[Hit]:
@@ -230,24 +329,92 @@ def cutoff_truncates_rows(subject: Subject) -> Iterator[Hit]:
         deployment = target.deployment
         if target.level != 1 or not deployment.cutoff or deployment.moe_ep <= 1:
             continue
-        tokens = target.estimate.routed.tokens_per_device
-        top_k = deployment.facts.num_experts_per_tok
-        kept = cutoff_rows(tokens, top_k, deployment.topk_factor)
-        dropped = 1 - kept / (tokens * top_k)
-        if dropped <= 0:
+        facts = deployment.facts
+        for tokens in _lengths(deployment):
+            budget = cutoff_rows(tokens, facts.num_experts_per_tok, deployment.topk_factor)
+            load = rank_load(
+                facts.n_routed_experts, facts.num_experts_per_tok, deployment.moe_ep, tokens
+            )
+            probability = overflow_probability(load, budget)
+            if probability <= OVERFLOW_TARGET:
+                continue
+            yield Hit(
+                _block_pointer(subject, target, "topk_scaling_factor"),
+                Text(
+                    "at {tokens:,} tokens per forward the cutoff keeps {budget:,} rows per "
+                    "device, but a device's experts receive about {mean:,.0f} on average; the "
+                    "busiest one overflows with probability {p:.1%}, dropping about {share:.2%} "
+                    "of all routed rows (an estimate for evenly popular experts)",
+                    "每次前向 {tokens:,} 个 token 时，截断后每卡保留 {budget:,} 行，而每卡专家平均收到约 "
+                    "{mean:,.0f} 行；最忙的卡溢出概率为 {p:.1%}，约丢弃全部路由行的 {share:.2%}"
+                    "（按专家热度均匀估算）",
+                ).format(
+                    tokens=tokens,
+                    budget=budget,
+                    mean=load.mean,
+                    p=probability,
+                    share=truncated_fraction(load, budget),
+                ),
+                Text(
+                    "Raise topk_scaling_factor (1.0 keeps every row).",
+                    "调高 topk_scaling_factor（取 1.0 时不截断）。",
+                ),
+            )
+            break
+
+
+@rule(
+    "EP605",
+    "other-level-cheaper",
+    Severity.INFO,
+    summary=Text(
+        "The other EP level is estimated clearly cheaper for this config.",
+        "估算表明另一种 EP 级别对该配置明显更省。",
+    ),
+    rationale=Text(
+        "ep_level 1 gathers every token on every device, ep_level 2 sends each token only "
+        "to its experts' devices; which one uses less memory and time depends on moe_ep, "
+        "the lengths and the nodes.",
+        "ep_level 1 在每张卡上汇集全部 token，ep_level 2 只把 token 发送到其专家所在的卡；"
+        "哪种更省显存和时间取决于 moe_ep、序列长度和节点数。",
+    ),
+    bad='"ep_level": 1  (moe_ep 16 on two nodes, long prefills)',
+    good='"ep_level": 2  (with moe_tp 1)',
+    fix=Text(
+        "Compare both levels with `epcheck simulate` before switching.",
+        "切换前用 `epcheck simulate` 比较两种级别。",
+    ),
+)
+def other_level_cheaper(subject: Subject) -> Iterator[Hit]:
+    for target in cost_targets(subject):
+        deployment = target.deployment
+        if deployment.moe_ep <= 1 or deployment.moe_tp != 1:
             continue
-        block = subject.ep_block(target.entry)
-        pointer = block.at("topk_scaling_factor") if block else target.entry.pointer
+        other = 2 if target.level == 1 else 1
+        mine, theirs = target.estimate, estimate_memory(deployment, other)
+        my_time = estimate_comm(deployment, target.level).seconds_per_forward
+        their_time = estimate_comm(deployment, other).seconds_per_forward
+        memory_gain = theirs.kv_cache_free - mine.kv_cache_free
+        if not (memory_gain >= MEMORY_GAIN_BYTES and their_time <= my_time) and not (
+            their_time <= 0.5 * my_time and memory_gain >= 0
+        ):
+            continue
         yield Hit(
-            pointer,
+            _block_pointer(subject, target, "ep_level"),
             Text(
-                "with {tokens:,} tokens per device in one prefill, the cutoff keeps {kept:,} of "
-                "{rows:,} routed rows and drops {share:.0%} (an estimate from the mean load)",
-                "单次 prefill 每卡 {tokens:,} 个 token 时，截断只保留 {rows:,} 行中的 {kept:,} 行，"
-                "丢弃 {share:.0%}（按平均负载估算）",
-            ).format(tokens=tokens, kept=kept, rows=tokens * top_k, share=dropped),
+                "ep_level {other} is estimated cheaper here: {gain} GiB more left for KV cache "
+                "per device and {their:.1f} ms instead of {mine:.1f} ms of MoE communication "
+                "per forward (estimates)",
+                "估算表明此处 ep_level {other} 更省：每卡多出 {gain} GiB 可用于 KV cache，每次前向的 "
+                "MoE 通信为 {their:.1f} ms 而非 {mine:.1f} ms（估算值）",
+            ).format(
+                other=other,
+                gain=_gib(memory_gain),
+                their=their_time * 1e3,
+                mine=my_time * 1e3,
+            ),
             Text(
-                "Accept the loss knowingly, or raise topk_scaling_factor toward 1.0.",
-                "确认可以接受该损失，或将 topk_scaling_factor 调高至接近 1.0。",
+                "Compare both levels with `epcheck simulate CONFIG` before switching.",
+                "切换前用 `epcheck simulate CONFIG` 比较两种级别。",
             ),
         )

@@ -1,0 +1,139 @@
+"""EP6xx: cost findings in validate, and the simulate command end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+from helpers import REPO, SAMPLES, run_cli, run_json
+
+COST_SAMPLES = sorted(
+    path for path in (SAMPLES / "rules").glob("EP6*.json") if ".expected." not in path.name
+)
+DUAL_NODE = SAMPLES / "seed" / "ep-level-2-dual-node.config.json"
+RANKTABLE = SAMPLES / "seed" / "ranktable-2x8.json"
+
+
+def sample_args(sample: Path) -> list[str]:
+    sidecar = Path(str(sample) + ".args")
+    return sidecar.read_text().split() if sidecar.exists() else []
+
+
+@pytest.mark.parametrize("sample", COST_SAMPLES, ids=lambda path: path.name)
+def test_cost_sample(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    code = sample.name[:5]
+    _, report = run_json(str(sample.relative_to(REPO)), *sample_args(sample))
+    mine = [f for f in report["findings"] if f["code"] == code]
+    if ".bad." in sample.name:
+        assert len(mine) == 1, report["findings"]
+    else:
+        assert mine == []
+
+
+def test_r1_w8a8_on_one_a2_does_not_fit() -> None:
+    sample = SAMPLES / "seed" / "ep-level-2-single-node-fixed.config.json"
+    _, report = run_json(str(sample))
+    finding = next(f for f in report["findings"] if f["code"] == "EP601")
+    assert finding["severity"] == "error"
+    assert "82.4 GiB" in finding["message"]
+    assert "47.0 GiB" in finding["message"]
+
+
+def test_memory_fraction_from_env_option() -> None:
+    sample = SAMPLES / "seed" / "ep-level-1-long-seq-dual-node.config.json"
+    args = ("--ranktable", str(RANKTABLE))
+    _, default = run_json(str(sample), *args)
+    _, recipe = run_json(str(sample), *args, "--env", "NPU_MEMORY_FRACTION=0.92")
+    assert [f["severity"] for f in default["findings"] if f["code"] == "EP601"] == ["warning"]
+    assert [f for f in recipe["findings"] if f["code"] == "EP601"] == []
+
+
+def test_validate_does_not_import_numpy() -> None:
+    script = (
+        "import sys\n"
+        "from mindie_epcheck.cli.main import main\n"
+        "try:\n"
+        f"    main(['validate', {str(DUAL_NODE)!r}, '--nodes', '2'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, cwd=REPO
+    )
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def simulate_json(*args: str) -> dict[str, object]:
+    result = run_cli("simulate", *args, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    loaded: dict[str, object] = json.loads(result.stdout)
+    return loaded
+
+
+def test_simulate_json_fields() -> None:
+    report = simulate_json(str(DUAL_NODE), "--ranktable", str(RANKTABLE), "--trials", "200")
+    levels = report["levels"]
+    assert isinstance(levels, list)
+    assert [level["ep_level"] for level in levels] == [1, 2]
+    for level in levels:
+        for key in ("weights", "routed_buffer", "hccl", "activations", "kv_cache_free", "total"):
+            assert key in level["hbm_bytes"]
+        assert "kv_cache_tokens" in level
+        assert {"bytes_per_moe_layer", "seconds_per_forward"} <= set(level["comm"])
+        assert {"gamma_p99", "overflow_probability"} <= set(level["dispatch"])
+    factors = report["recommended_buffer_scale_factors"]
+    assert isinstance(factors, list) and factors[-1][0] == 0
+    thresholds = [pair[0] for pair in factors]
+    assert thresholds == sorted(thresholds, reverse=True)
+    assert "assumptions" in report
+
+
+def test_simulate_is_reproducible() -> None:
+    args = (str(DUAL_NODE), "--nodes", "2", "--trials", "200", "--seed", "5", "--tokens", "1024")
+    assert simulate_json(*args) == simulate_json(*args)
+
+
+def test_simulate_plot_is_svg(tmp_path: Path) -> None:
+    plot = tmp_path / "cost.svg"
+    result = run_cli(
+        "simulate", str(DUAL_NODE), "--nodes", "2", "--trials", "100", "--plot", str(plot)
+    )
+    assert result.exit_code == 0, result.stderr
+    root = ElementTree.parse(plot).getroot()
+    assert root.tag.endswith("svg")
+    assert "estimate" in plot.read_text()
+
+
+def test_simulate_bad_skew_is_usage_error(tmp_path: Path) -> None:
+    histogram = tmp_path / "load.json"
+    histogram.write_text("[1, 2, 3]")
+    result = run_cli("simulate", str(DUAL_NODE), "--nodes", "2", "--skew", f"histogram:{histogram}")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_simulate_unknown_model_is_usage_error(tmp_path: Path) -> None:
+    config = json.loads(DUAL_NODE.read_text())
+    entry = config["BackendConfig"]["ModelDeployConfig"]["ModelConfig"][0]
+    entry["modelName"] = "llama_65b"
+    entry["modelWeightPath"] = "/data/llama_65b"
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    result = run_cli("simulate", str(path), "--nodes", "2")
+    assert result.exit_code == 2
+    assert "--model-config" in result.stderr
+
+
+def test_simulate_table_marks_estimates() -> None:
+    result = run_cli("simulate", str(DUAL_NODE), "--nodes", "2", "--trials", "100")
+    assert result.exit_code == 0, result.stderr
+    assert "estimate" in result.stdout
+    assert "GiB" in result.stdout
+    chinese = run_cli("simulate", str(DUAL_NODE), "--nodes", "2", "--trials", "100", "--lang", "zh")
+    assert "估算" in chinese.stdout
