@@ -59,6 +59,6 @@ def load_profiles() -> dict[str, HardwareProfile]:
 
 def infer_hardware(devices_per_node: int | None) -> str:
     """Guess the server from the devices MindIE uses per node: 16 only fit an A3."""
-    if devices_per_node is not None and devices_per_node > 8:
+    if devices_per_node is not None and 8 < devices_per_node <= 16:
         return DEFAULT_A3
     return DEFAULT_A2

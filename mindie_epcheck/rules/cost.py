@@ -153,10 +153,10 @@ def hbm_over_capacity(subject: Subject) -> Iterator[Hit]:
             ).format(**values)
             + _fraction_note(target, severity, required),
             Text(
-                "Use more nodes (with a rank table), a smaller quantization such as w8a8 or "
-                "w4a8, or a higher NPU_MEMORY_FRACTION (DeepSeek recipes use 0.92 to 0.96); "
+                "Use more nodes (with a rank table), fewer bits per weight (bf16 -> w8a8 -> "
+                "w4a8), or a higher NPU_MEMORY_FRACTION (DeepSeek recipes use 0.92 to 0.96); "
                 "run `epcheck simulate` for the breakdown.",
-                "增加节点（配合 rank table）、改用 w8a8 或 w4a8 等更低比特的量化，或调高 "
+                "增加节点（配合 rank table）、降低权重位宽（bf16 -> w8a8 -> w4a8），或调高 "
                 "NPU_MEMORY_FRACTION（DeepSeek 推荐 0.92~0.96）；运行 `epcheck simulate` 查看明细。",
             ),
             severity=severity,

@@ -11,7 +11,13 @@ from typing import Any
 from mindie_epcheck.findings import Severity
 from mindie_epcheck.i18n import Text
 from mindie_epcheck.model.context import Subject
-from mindie_epcheck.rules.expert_common import EpTarget, active_targets, is_number, number_text
+from mindie_epcheck.rules.expert_common import (
+    EpTarget,
+    active_targets,
+    is_integer,
+    is_number,
+    number_text,
+)
 from mindie_epcheck.rules.registry import Hit, rule
 
 FACTORS_KEY = "alltoall_ep_buffer_scale_factors"
@@ -37,7 +43,7 @@ def pair_problem(item: Any) -> Text | None:
     if not isinstance(item, list) or len(item) != 2:
         return Text("is not a [threshold, coefficient] pair", "不是 [阈值, 系数] 二元组")
     threshold, coefficient = item
-    if not is_number(threshold) or threshold < 0:
+    if not is_integer(threshold) or threshold < 0:
         return Text(
             "has threshold {value}, expected an integer >= 0",
             "的阈值为 {value}，应为 >= 0 的整数",

@@ -244,6 +244,11 @@ def _ranktable_hits(subject: Subject, target: Target, per_node: int) -> Iterator
 def tp_dp_cp_product(subject: Subject) -> Iterator[Hit]:
     for target in sized_targets(subject):
         layout = target.layout
+        if layout.node_source == NodeSource.UNKNOWN:
+            hit = _no_node_count_fits(target)
+            if hit is not None:
+                yield hit
+            continue
         if layout.world is None or layout.tp is None:
             continue
         if layout.pp > 1:
@@ -251,6 +256,36 @@ def tp_dp_cp_product(subject: Subject) -> Iterator[Hit]:
                 yield _pipeline_product_hit(target)
         elif layout.tp * layout.dp * layout.cp != layout.world:
             yield _product_hit(target)
+
+
+def _no_node_count_fits(target: Target) -> Hit | None:
+    """With the node count unknown, tp x dp x cp must still be worldSize times some N >= 2."""
+    layout = target.layout
+    per_node = layout.per_node
+    if not layout.explicit("tp") or not per_node:
+        return None
+    tp = layout.extras["tp"].value or 0
+    product = tp * layout.pp if layout.pp > 1 else tp * layout.dp * layout.cp
+    if product % per_node == 0 and product // per_node >= 2:
+        return None
+    pointer, _ = target.pointer("dp", "cp", "tp")
+    return Hit(
+        pointer,
+        Text(
+            "multiNodesInferEnabled is true, so the world size is worldSize {per_node} x "
+            "N nodes with N >= 2, but tp x dp x cp (or tp x pp) = {product} is not such a "
+            "multiple for any N",
+            "multiNodesInferEnabled 为 true，全局卡数应为 worldSize {per_node} x N（N >= 2 为节点数），"
+            "但 tp x dp x cp（或 tp x pp）= {product} 不是这样的倍数",
+        ).format(per_node=per_node, product=product),
+        Text(
+            "Choose tp, dp and cp whose product is worldSize times the node count, such as "
+            "{example} for two nodes; check with --ranktable.",
+            "调整 tp、dp、cp，使其乘积等于 worldSize 乘以节点数，例如两个节点时为 {example}；"
+            "可用 --ranktable 核对。",
+        ).format(example=2 * per_node),
+        related=target.related("worldSize", "tp", "dp", "cp", "pp"),
+    )
 
 
 def _product_hit(target: Target) -> Hit:

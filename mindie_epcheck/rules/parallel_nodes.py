@@ -185,9 +185,9 @@ def node_count_unknown(subject: Subject) -> Iterator[Hit]:
             view.pointer("backend", "multiNodesInferEnabled"),
             Text(
                 "multiNodesInferEnabled is true, but the node count is unknown: no rank table, "
-                "no --nodes, and no explicit tp x dp x cp to infer it from; skipped {checks}",
+                "no --nodes, and tp x dp x cp gives no node count; skipped {checks}",
                 "multiNodesInferEnabled 为 true，但节点数未知：没有 rank table、没有 --nodes，"
-                "也没有可用于推断的显式 tp x dp x cp；已跳过 {checks}",
+                "也无法从 tp x dp x cp 推断；已跳过 {checks}",
             ).format(checks=", ".join(WORLD_CHECKS)),
             Text(
                 "Pass the rank table with --ranktable FILE, or the node count with --nodes N.",
