@@ -111,7 +111,7 @@ def ranktable_input(document: SourceDocument) -> RanktableInput:
 
 
 def view_sections(view: ServiceView) -> list[SectionCheck]:
-    """The objects of one view to check for missing and misspelt keys."""
+    """List the objects of one view to check for missing and misspelt keys."""
     # MindIE-MS merges its embedded configs into a full template, so nothing is required.
     required = view.kind != DocumentKind.MS_USER_CONFIG
     refs: list[SectionRef] = []

@@ -1,6 +1,6 @@
 """Chinese for the texts click itself prints (usage line, option list, usage errors).
 
-click marks these strings for gettext but ships no translations; each of its modules binds
+click marks these strings for gettext but ships no translations. Each of its modules binds
 `_` at import, so switching to Chinese rebinds `_` in those modules to this table.
 """
 

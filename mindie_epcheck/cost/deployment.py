@@ -16,7 +16,7 @@ from mindie_epcheck.model.view import EntryView, ServiceView
 
 @cache
 def constants() -> dict[str, Any]:
-    """The cost constants of data/cost.json; read once, never changed."""
+    """Read the cost constants of data/cost.json once; callers must not change them."""
     text = resources.files("mindie_epcheck").joinpath("model/data/cost.json").read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded

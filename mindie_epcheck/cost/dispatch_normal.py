@@ -1,8 +1,8 @@
 """Overflow and truncation of per-rank rows by a normal approximation, without numpy.
 
 The rows one EP rank receives are a sum over many tokens, so they are close to normal with
-mean T * k / P and variance F * mean, F being the per-rank Fano factor the exact simulator
-gives for the router's shape (data/cost.json). Ranks are treated as independent, which
+mean T * k / P and variance F * mean. F is the per-rank Fano factor that the exact
+simulator gives for the router's shape (data/cost.json). Ranks are treated as independent, which
 slightly overstates the chance that the busiest one overflows. `epcheck validate` uses this
 instead of the sampling modes so that it stays fast; `epcheck simulate` samples.
 """
@@ -55,7 +55,7 @@ def truncated_fraction(load: RankLoad, budget_rows: float) -> float:
 
 
 def gamma_quantile(load: RankLoad, quantile: float = 0.99) -> float:
-    """The max / mean ratio the busiest rank stays under with probability `quantile`."""
+    """Return the max / mean ratio the busiest rank stays under with probability `quantile`."""
     per_rank = quantile ** (1 / load.ranks)
     return 1 + _inverse_cdf(per_rank) * load.sigma / load.mean
 

@@ -109,7 +109,7 @@ def _length_result(
         overflow = stats.overflow_probability(rows)
         return LengthResult(tokens, median, p99, rows, coefficient, overflow)
     if deployment.cutoff:
-        # Every device gathers all T tokens; the cutoff keeps this many routed rows, and the
+        # Every device gathers all T tokens and the cutoff keeps this many routed rows. The
         # rows of the device's own experts come first, so only they can overflow the budget.
         budget = cutoff_rows(tokens, top_k, deployment.topk_factor)
         return LengthResult(

@@ -1,4 +1,4 @@
-"""What a run assumed about a file, stated so the user can correct it with an option."""
+"""Assumptions of a run about a file, stated so that the user can correct them."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ _FACTS_SOURCES = {
 
 
 def assumptions(subject: Subject) -> list[Text]:
-    """One line per fact that came from a default or a guess rather than the file."""
+    """List each fact that came from a default or a guess rather than from the file."""
     notes: list[Text] = []
     entries = subject.entries()
     if not entries:

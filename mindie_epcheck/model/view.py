@@ -125,7 +125,7 @@ def entry_view(value: dict[str, Any]) -> ServiceView:
 
 
 def ms_views(value: dict[str, Any]) -> list[ServiceView]:
-    """One view per `mindie_server_<role>_config`, with W from the pods of that role."""
+    """Build one view per `mindie_server_<role>_config`, with W from that role's pods."""
     found = value.get("deploy_config")
     deploy: dict[str, Any] = found if isinstance(found, dict) else {}
     views = []

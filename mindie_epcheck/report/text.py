@@ -28,7 +28,7 @@ COLON = Text(": ", "：")
 
 
 def make_console(stream: TextIO) -> Console:
-    """A console that colours only a terminal and honours NO_COLOR (see no-color.org)."""
+    """Make a console that colours only a terminal and honours NO_COLOR (no-color.org)."""
     no_color = bool(os.environ.get("NO_COLOR"))
     return Console(
         file=stream,
@@ -39,8 +39,8 @@ def make_console(stream: TextIO) -> Console:
     )
 
 
-# C0 and C1 control characters (and DEL) from a file must not reach the terminal, where
-# they could move the cursor or retitle the window; each becomes one visible character.
+# C0 and C1 control characters (and DEL) from a file must not reach the terminal, because
+# they could move the cursor or retitle the window. Each becomes one visible character.
 _CONTROLS = {code: "\ufffd" for code in [*range(0x20), *range(0x7F, 0xA0)]}
 MAX_EXCERPT_CELLS = 100
 

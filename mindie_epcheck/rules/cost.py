@@ -37,8 +37,10 @@ class CostTarget:
 
 
 def configured_level(deployment: Deployment) -> int:
-    """The EP level MindIE runs: ep_level with moe_ep > 1 (default 1); without EP the
-    experts are split by moe_tp and routed as with level 1."""
+    """Return the EP level MindIE runs: ep_level when moe_ep > 1, default 1.
+
+    Without EP the experts are split by moe_tp and routed as with level 1.
+    """
     if deployment.moe_ep > 1 and deployment.ep_level == 2:
         return 2
     return 1
@@ -54,16 +56,18 @@ def cost_targets(subject: Subject) -> Iterator[CostTarget]:
 
 
 def required_fraction(target: CostTarget, extra: float = 0.0) -> float:
-    """The NPU_MEMORY_FRACTION at which the estimate (plus `extra` bytes) just fits."""
+    """Return the NPU_MEMORY_FRACTION at which the estimate plus `extra` bytes just fits."""
     idle = constants()["idle_bytes"]["value"]
     hbm = target.deployment.hardware.hbm_bytes.value
     return float((target.estimate.used + idle + extra) / hbm)
 
 
 def memory_verdict(target: CostTarget, extra: float = 0.0) -> tuple[Severity | None, float]:
-    """Judge the fit: against the user's NPU_MEMORY_FRACTION when given; otherwise an
-    error only when even the recipes' highest share is too small, and a warning when
-    MindIE's default share is."""
+    """Judge the fit against the user's NPU_MEMORY_FRACTION when it is given.
+
+    Otherwise the result is an error only when even the recipes' highest share is too small,
+    and a warning when MindIE's default share is.
+    """
     required = required_fraction(target, extra)
     fraction = target.deployment.memory_fraction
     if target.deployment.memory_fraction_given:
