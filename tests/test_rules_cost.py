@@ -10,17 +10,13 @@ from pathlib import Path
 
 import pytest
 from helpers import REPO, SAMPLES, run_cli, run_json
+from rule_samples import sample_args
 
 COST_SAMPLES = sorted(
     path for path in (SAMPLES / "rules").glob("EP6*.json") if ".expected." not in path.name
 )
 DUAL_NODE = SAMPLES / "seed" / "ep-level-2-dual-node.config.json"
 RANKTABLE = SAMPLES / "seed" / "ranktable-2x8.json"
-
-
-def sample_args(sample: Path) -> list[str]:
-    sidecar = Path(str(sample) + ".args")
-    return sidecar.read_text().split() if sidecar.exists() else []
 
 
 @pytest.mark.parametrize("sample", COST_SAMPLES, ids=lambda path: path.name)

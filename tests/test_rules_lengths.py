@@ -2,89 +2,43 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from helpers import REALWORLD
+from rule_samples import (
+    RULE_SAMPLES,
+    Case,
+    entry_of,
+    lint,
+    marker_line,
+    needs_realworld,
+    read_json,
+    rule_samples,
+    sample_findings,
+    with_code,
+)
 
-from mindie_epcheck.cli.main import build_cli
 from mindie_epcheck.findings import Finding, Severity
-from mindie_epcheck.model.context import ENV_KEYS, Settings
+from mindie_epcheck.model.context import Settings
 from mindie_epcheck.pipeline import lint_bytes
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "samples" / "rules"
-REALWORLD = ROOT.parent / "shared" / "realworld"
+SAMPLES = RULE_SAMPLES
 BASE_CONFIG = SAMPLES / "EP501-no-room-for-output.good.json"
 FAMILY = "EP5"
-
-needs_realworld = pytest.mark.skipif(
-    not REALWORLD.is_dir(),
-    reason=f"the published configs are not checked out at {REALWORLD}",
-)
 
 
 # ---------------------------------------------------------------------------------------
 # Helpers
 
 
-@dataclass(frozen=True)
-class Case:
-    """A bad sample and the finding it must give: code, severity, pointer, and its line.
-
-    The expected line is the `occurrence`-th line of the sample that contains `marker`,
-    plus `offset`, so the test finds it without trusting the pointer resolution.
-    """
-
-    sample: str
-    code: str
-    severity: str
-    pointer: str
-    marker: str
-    occurrence: int = 1
-    offset: int = 0
-
-
-def sample_args(sample: Path) -> list[str]:
-    sidecar = sample.with_name(sample.name + ".args")
-    if not sidecar.exists():
-        return []
-    return [line.strip() for line in sidecar.read_text().splitlines() if line.strip()]
-
-
-def run_cli(sample: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Validate a sample with its sidecar arguments and return every JSON finding."""
-    monkeypatch.chdir(ROOT)
-    for key in ENV_KEYS:
-        monkeypatch.delenv(key, raising=False)
-    relative = str(sample.relative_to(ROOT))
-    arguments = ["validate", relative, *sample_args(sample), "--format", "json", "--lang", "en"]
-    result = CliRunner().invoke(build_cli("en"), arguments)
-    assert result.exit_code in (0, 1), result.output
-    findings: list[dict[str, Any]] = json.loads(result.output)["findings"]
-    return findings
-
-
-def marker_line(sample: Path, marker: str, occurrence: int) -> int:
-    seen = 0
-    for number, line in enumerate(sample.read_text().splitlines(), start=1):
-        if marker in line:
-            seen += 1
-            if seen == occurrence:
-                return number
-    raise AssertionError(f"{marker!r} occurs fewer than {occurrence} times in {sample.name}")
-
-
 def good_samples() -> list[Path]:
-    return sorted(SAMPLES.glob(f"{FAMILY}*.good.json"))
+    return rule_samples(FAMILY, "good")
 
 
 def base_config() -> dict[str, Any]:
-    value: dict[str, Any] = json.loads(BASE_CONFIG.read_text())
-    return value
+    return read_json(BASE_CONFIG)
 
 
 def backend(config: dict[str, Any]) -> dict[str, Any]:
@@ -100,20 +54,6 @@ def deploy(config: dict[str, Any]) -> dict[str, Any]:
 def schedule(config: dict[str, Any]) -> dict[str, Any]:
     section: dict[str, Any] = config["BackendConfig"]["ScheduleConfig"]
     return section
-
-
-def entry_of(config: dict[str, Any]) -> dict[str, Any]:
-    entry: dict[str, Any] = deploy(config)["ModelConfig"][0]
-    return entry
-
-
-def lint(value: Any, settings: Settings | None = None) -> list[Finding]:
-    data = json.dumps(value, indent=4).encode()
-    return lint_bytes("config.json", data, settings or Settings()).findings
-
-
-def with_code(findings: list[Finding], code: str) -> list[Finding]:
-    return [finding for finding in findings if finding.code == code]
 
 
 def lint_published(name: str) -> list[Finding]:
@@ -221,7 +161,7 @@ def test_every_rule_has_bad_and_good_sample() -> None:
 @pytest.mark.parametrize("case", BAD_CASES, ids=lambda case: case.sample.removesuffix(".json"))
 def test_bad_sample_reports_rule(case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
     sample = SAMPLES / case.sample
-    findings = run_cli(sample, monkeypatch)
+    findings = sample_findings(sample, monkeypatch)
     hits = [
         finding
         for finding in findings
@@ -237,7 +177,7 @@ def test_bad_sample_reports_rule(case: Case, monkeypatch: pytest.MonkeyPatch) ->
 
 @pytest.mark.parametrize("sample", good_samples(), ids=lambda path: path.name.removesuffix(".json"))
 def test_good_sample_is_clean(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    findings = run_cli(sample, monkeypatch)
+    findings = sample_findings(sample, monkeypatch)
     serious = [
         f"{finding['code']} {finding['file']}:{finding['line']} {finding['message']}"
         for finding in findings

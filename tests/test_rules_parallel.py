@@ -17,17 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import REALWORLD, REPO, SAMPLES, run_cli
+from helpers import REALWORLD, SAMPLES
+from rule_samples import codes, config, lint_families, only, rule_samples, sample_findings
 
 from mindie_epcheck.findings import Finding
 from mindie_epcheck.model.context import Settings
-from mindie_epcheck.pipeline import lint_bytes, ranktable_input
-from mindie_epcheck.source.document import load
 
 ENTRY = "/BackendConfig/ModelDeployConfig/ModelConfig/0"
 FAMILIES = ("EP2", "EP3")
-# Variables that change what some EP2/EP3 rules report. The samples assume none is set.
-RULE_ENV = ("HCCL_BUFFSIZE", "MASTER_IP", "MASTER_PORT")
 
 # What each bad sample must report: severity, JSON pointer and line of its finding.
 EXPECTED: dict[str, tuple[str, str, int]] = {
@@ -44,30 +41,9 @@ EXPECTED: dict[str, tuple[str, str, int]] = {
 }
 
 
-def rule_samples(prefix: str, kind: str) -> list[Path]:
-    return sorted((SAMPLES / "rules").glob(f"{prefix}*.{kind}.json"))
-
-
-def sample_args(sample: Path) -> list[str]:
-    args_file = Path(f"{sample}.args")
-    if not args_file.exists():
-        return []
-    return [line.strip() for line in args_file.read_text().splitlines() if line.strip()]
-
-
 def family_findings(sample: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Lint a sample through the CLI and return its EP2xx and EP3xx findings as JSON records."""
-    monkeypatch.chdir(REPO)
-    for name in RULE_ENV:
-        monkeypatch.delenv(name, raising=False)
-    relative = str(sample.relative_to(REPO))
-    result = run_cli("validate", relative, *sample_args(sample), "--format", "json")
-    report = json.loads(result.stdout)
-    return [
-        finding
-        for finding in report["findings"]
-        if finding["file"] == relative and finding["code"].startswith(FAMILIES)
-    ]
+    return sample_findings(sample, monkeypatch, FAMILIES)
 
 
 def test_every_parallel_rule_has_samples() -> None:
@@ -98,16 +74,6 @@ def test_good_sample_is_clean(sample: Path, monkeypatch: pytest.MonkeyPatch) -> 
 # ---------------------------------------------------------------- small configs
 
 
-def config(entry: dict[str, Any], multi: bool = False) -> bytes:
-    document = {
-        "BackendConfig": {
-            "multiNodesInferEnabled": multi,
-            "ModelDeployConfig": {"ModelConfig": [entry]},
-        }
-    }
-    return json.dumps(document, indent=2).encode()
-
-
 def r1_entry(**extras: Any) -> dict[str, Any]:
     return {
         "modelName": "DeepSeek-R1_w8a8",
@@ -122,19 +88,7 @@ def lint(
     settings: Settings | None = None,
     ranktable: Path | None = None,
 ) -> list[Finding]:
-    table = ranktable_input(load(str(ranktable), ranktable.read_bytes())) if ranktable else None
-    result = lint_bytes("config.json", data, settings or Settings(), ranktable=table)
-    return [finding for finding in result.findings if finding.code.startswith(FAMILIES)]
-
-
-def codes(findings: list[Finding]) -> list[str]:
-    return [finding.code for finding in findings]
-
-
-def only(findings: list[Finding], code: str) -> Finding:
-    matching = [finding for finding in findings if finding.code == code]
-    assert len(matching) == 1, codes(findings)
-    return matching[0]
+    return lint_families(data, FAMILIES, settings, ranktable)
 
 
 def layout_codes(findings: list[Finding]) -> list[str]:

@@ -20,7 +20,7 @@ from mindie_epcheck.pipeline import (
 )
 from mindie_epcheck.report.base import FileReport, RunReport
 from mindie_epcheck.report.errors import print_error
-from mindie_epcheck.report.formats import make_reporter
+from mindie_epcheck.report.output import OutputError, OutputTarget, check_targets, write_reports
 from mindie_epcheck.report.rules_format import render_explain, render_rules
 from mindie_epcheck.rules.registry import Rule, all_rules
 from mindie_epcheck.source.document import MAX_FILE_BYTES, load
@@ -121,7 +121,7 @@ def validate(options: dict[str, Any]) -> int:
     lang = choose_language(options["lang"])
     try:
         return _validate(options, lang)
-    except (UsageError, InputError) as problem:
+    except (UsageError, InputError, OutputError) as problem:
         print_error(problem.text, lang)
         return EXIT_USAGE
 
@@ -131,11 +131,15 @@ def _validate(options: dict[str, Any], lang: Lang) -> int:
     if not paths:
         raise UsageError(messages.NO_PATHS)
     settings = make_settings(options)
+    ranktable_path = options["ranktable"] or ranktable_from_env(settings)
+    targets: tuple[OutputTarget, ...] = options["output_targets"]
+    inputs = [*paths, ranktable_path, options["model_config"]]
+    check_targets(targets, [path for path in inputs if path])
     rules = select_rules(options["select"], options["ignore"])
     model_config = load_model_config(options["model_config"])
+
     reports: list[FileReport] = []
     ranktable: RanktableInput | None = None
-    ranktable_path = options["ranktable"] or ranktable_from_env(settings)
     if ranktable_path:
         ranktable = ranktable_input(load(ranktable_path, read_file(ranktable_path)))
         result = lint_document(ranktable.document, settings, rules, given_as_ranktable=True)
@@ -155,15 +159,21 @@ def _validate(options: dict[str, Any], lang: Lang) -> int:
         reports.append(
             FileReport(result.name, result.kind, result.findings, result.text, result.notes)
         )
-    run = RunReport(reports, lang)
     if not reports:
         return EXIT_USAGE
-    make_reporter(options["output_format"]).render(run, sys.stdout)
+
+    run = RunReport(
+        reports,
+        lang,
+        rule_codes=[declared.code for declared in rules],
+        show_statistics=options["statistics"],
+    )
+    write_reports(run, targets, sys.stdout)
     if failed:
         return EXIT_USAGE
     threshold = Severity(options["fail_on"]).rank
     failing = any(finding.severity.rank >= threshold for finding in run.findings)
-    return EXIT_FINDINGS if failing else EXIT_OK
+    return EXIT_FINDINGS if failing and not options["exit_zero"] else EXIT_OK
 
 
 def list_rules(output_format: str, lang: Lang) -> int:

@@ -6,9 +6,10 @@ import os
 import sys
 from collections.abc import Sequence
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+from click.shell_completion import CompletionItem
 
 from mindie_epcheck import __version__
 from mindie_epcheck.cli import commands
@@ -22,7 +23,10 @@ from mindie_epcheck.cli.messages import (
     SIMULATE_HELP,
     VALIDATE_HELP,
 )
-from mindie_epcheck.i18n import Lang, choose_language
+from mindie_epcheck.cli.schema_command import schema_command
+from mindie_epcheck.i18n import Lang, Text, choose_language
+from mindie_epcheck.report.formats import REPORTERS
+from mindie_epcheck.report.output import OutputError, OutputTarget, parse_target
 
 
 class ExitCode(IntEnum):
@@ -32,7 +36,62 @@ class ExitCode(IntEnum):
 
 
 HARDWARE_NAMES = ("atlas-800i-a2-64g", "atlas-800i-a2-32g", "atlas-800i-a3")
-FORMATS = ("text", "json")
+
+# Help of the validate options that choose the reports and the exit code.
+REPORT_HELP = {
+    "format": Text(
+        "Output format, one of {formats}; add :PATH to write that format to a file instead of "
+        "standard output. Repeatable, such as --format text --format sarif:epcheck.sarif; at "
+        "most one format may go to standard output.",
+        "输出格式，取 {formats} 之一；加上 :PATH 则把该格式写入文件而不是标准输出。可重复使用，如 "
+        "--format text --format sarif:epcheck.sarif；最多一个格式输出到标准输出。",
+    ),
+    "statistics": Text(
+        "Add the number of findings per rule code: a table after the text output, and a "
+        '"statistics" object in the JSON summary.',
+        '附加各规则编号的问题数：文本输出末尾加一张表，JSON 输出的 summary 中加 "statistics" 对象。',
+    ),
+    "exit_zero": Text(
+        "Exit with 0 even when there are findings at or above --fail-on; usage and input "
+        "errors still exit with 2.",
+        "即使存在达到 --fail-on 级别的问题，退出码也为 0；用法或输入错误的退出码仍为 2。",
+    ),
+}
+
+
+def format_names(lang: Lang) -> str:
+    return ("、" if lang == "zh" else ", ").join(REPORTERS)
+
+
+if TYPE_CHECKING:
+    # click 8.4 made ParamType generic; subscripting it at run time fails on older click.
+    FormatTargetBase = click.ParamType[OutputTarget]
+else:
+    FormatTargetBase = click.ParamType
+
+
+class FormatTarget(FormatTargetBase):
+    """A `--format` value, FORMAT or FORMAT:PATH, with FORMAT from the reporter table."""
+
+    name = "format"
+
+    def __init__(self, lang: Lang) -> None:
+        self.lang = lang
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> OutputTarget:
+        if isinstance(value, OutputTarget):
+            return value
+        try:
+            return parse_target(str(value), REPORTERS)
+        except OutputError as problem:
+            self.fail(problem.text.get(self.lang), param, ctx)
+
+    def shell_complete(
+        self, ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[CompletionItem]:
+        return [CompletionItem(name) for name in REPORTERS if name.startswith(incomplete)]
 
 
 def prescan_language(argv: Sequence[str]) -> Lang:
@@ -80,12 +139,15 @@ def build_cli(lang: Lang) -> click.Group:
     @click.option("--env", "env_pairs", multiple=True, metavar="NAME=VALUE", help=text("env"))
     @click.option(
         "--format",
-        "output_format",
-        type=click.Choice(FORMATS),
-        default="text",
+        "output_targets",
+        type=FormatTarget(lang),
+        multiple=True,
+        default=["text"],
         show_default=True,
-        help=text("format"),
+        metavar="FORMAT[:PATH]",
+        help=REPORT_HELP["format"].get(lang).format(formats=format_names(lang)),
     )
+    @click.option("--statistics", is_flag=True, help=REPORT_HELP["statistics"].get(lang))
     @click.option(
         "--fail-on",
         type=click.Choice(["error", "warning", "info"]),
@@ -93,6 +155,7 @@ def build_cli(lang: Lang) -> click.Group:
         show_default=True,
         help=text("fail_on"),
     )
+    @click.option("--exit-zero", is_flag=True, help=REPORT_HELP["exit_zero"].get(lang))
     @click.option("--select", default="", metavar="CODES", help=text("select"))
     @click.option("--ignore", default="", metavar="CODES", help=text("ignore"))
     @click.option("--stdin-filename", default="<stdin>", help=text("stdin_filename"))
@@ -178,6 +241,7 @@ def build_cli(lang: Lang) -> click.Group:
     def explain(code: str, lang: str | None) -> None:
         sys.exit(commands.explain(code, choose_language(lang)))
 
+    group.add_command(schema_command(lang))
     return group
 
 

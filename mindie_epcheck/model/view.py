@@ -163,6 +163,9 @@ def _entry(view: ServiceView, entry: ModelEntry, pointer: str, raw: dict[str, An
     models = raw.get("models")
     for key in EP_BLOCK_KEYS:
         block = models.get(key) if isinstance(models, dict) else None
+        if block is not None and not isinstance(block, dict):
+            pointer_of_block = join_pointer(pointer, "models", key)
+            view.errors.append(StructuralError(pointer_of_block, "type", block, ("dict",)))
         if isinstance(block, dict):
             options, errors = build(DeepseekV2Options, block, join_pointer(pointer, "models", key))
             view.errors.extend(errors)

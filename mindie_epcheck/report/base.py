@@ -25,6 +25,10 @@ class RunReport:
     files: list[FileReport]
     lang: Lang
     input_errors: list[str] = field(default_factory=list)
+    # Codes of the rules that ran on every file; the JUnit report lists each as a test case.
+    rule_codes: list[str] = field(default_factory=list)
+    # `--statistics`: the text and JSON reports add the number of findings per code.
+    show_statistics: bool = False
 
     @property
     def findings(self) -> list[Finding]:
@@ -33,6 +37,11 @@ class RunReport:
     def counts(self) -> dict[str, int]:
         counter = Counter(finding.severity.value for finding in self.findings)
         return {severity.value: counter.get(severity.value, 0) for severity in Severity}
+
+    def counts_by_code(self) -> dict[str, int]:
+        """Count the findings of each rule code, in code order."""
+        counter = Counter(finding.code for finding in self.findings)
+        return dict(sorted(counter.items()))
 
 
 class Reporter(Protocol):

@@ -32,20 +32,22 @@ def finding_record(finding: Finding, lang: Lang) -> dict[str, Any]:
 
 class JsonReporter:
     def render(self, run: RunReport, stream: TextIO) -> None:
+        summary: dict[str, Any] = {
+            "files": len(run.files),
+            **run.counts(),
+            "assumptions": {
+                report.name: [note.get(run.lang) for note in report.notes] for report in run.files
+            },
+            "kinds": {
+                report.name: report.kind.value if report.kind else None for report in run.files
+            },
+        }
+        if run.show_statistics:
+            summary["statistics"] = run.counts_by_code()
         document = {
             "version": __version__,
             "findings": [finding_record(finding, run.lang) for finding in run.findings],
-            "summary": {
-                "files": len(run.files),
-                **run.counts(),
-                "assumptions": {
-                    report.name: [note.get(run.lang) for note in report.notes]
-                    for report in run.files
-                },
-                "kinds": {
-                    report.name: report.kind.value if report.kind else None for report in run.files
-                },
-            },
+            "summary": summary,
         }
         json.dump(document, stream, ensure_ascii=False, indent=2)
         stream.write("\n")

@@ -7,6 +7,7 @@ from typing import TextIO
 
 from rich.cells import cell_len
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text as RichText
 
 from mindie_epcheck.findings import Finding, Severity
@@ -25,6 +26,8 @@ HINT = Text("hint", "建议")
 ASSUMED = Text("assumed", "假定")
 POINTER = Text("pointer", "JSON 指针")
 COLON = Text(": ", "：")
+STATISTICS_TITLE = Text("Findings per rule", "各规则的问题数")
+STATISTICS_HEADERS = (Text("code", "编号"), Text("name", "名称"), Text("count", "数量"))
 
 
 def make_console(stream: TextIO) -> Console:
@@ -121,6 +124,25 @@ def file_title(report: FileReport, lang: Lang) -> RichText:
     return title
 
 
+def statistics_table(run: RunReport) -> Table:
+    """Tabulate `--statistics`: the number of findings per rule code."""
+    table = Table(
+        title=STATISTICS_TITLE.get(run.lang),
+        title_justify="left",
+        box=None,
+        pad_edge=False,
+        header_style="bold",
+    )
+    code, name, count = (header.get(run.lang) for header in STATISTICS_HEADERS)
+    table.add_column(code)
+    table.add_column(name)
+    table.add_column(count, justify="right")
+    names = {finding.code: finding.name for finding in run.findings}
+    for rule_code, number in run.counts_by_code().items():
+        table.add_row(rule_code, names[rule_code], str(number))
+    return table
+
+
 class TextReporter:
     def render(self, run: RunReport, stream: TextIO) -> None:
         console = make_console(stream)
@@ -140,6 +162,9 @@ class TextReporter:
                 for row in finding_lines(finding, run.lang, lines):
                     console.print(row)
                 console.print()
+        if run.show_statistics and run.findings:
+            console.print(statistics_table(run))
+            console.print()
         console.print(self.summary(run))
 
     @staticmethod

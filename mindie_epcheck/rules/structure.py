@@ -113,6 +113,12 @@ def wrong_type(subject: Subject) -> Iterator[Hit]:
     for error in subject.errors:
         if error.category == "type" and not _reported_elsewhere(subject, error):
             yield _type_hit(error)
+    for check in subject.sections:
+        known = known_keys(check.ref.model)
+        for key, value in check.ref.raw.items():
+            if value is None and key in known:
+                pointer = join_pointer(check.ref.pointer, key)
+                yield _type_hit(StructuralError(pointer, "type", None, ("not_null",)))
 
 
 def _reported_elsewhere(subject: Subject, error: StructuralError) -> bool:

@@ -139,4 +139,5 @@ TYPE_NAMES = {
     "list": Text("an array", "数组"),
     "dict": Text("an object", "对象"),
     "model": Text("an object", "对象"),
+    "not_null": Text("a value of the key's type, not null", "该键类型的值，不能为 null"),
 }
