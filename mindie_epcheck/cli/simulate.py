@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-from typing import Any
+from typing import Any, TextIO
 
 from mindie_epcheck.cli import messages
 from mindie_epcheck.cli.commands import (
@@ -22,6 +20,7 @@ from mindie_epcheck.i18n import Lang, Text, choose_language
 from mindie_epcheck.model.context import Subject
 from mindie_epcheck.pipeline import InputError, build_subject, ranktable_input, read_file
 from mindie_epcheck.report.errors import print_error
+from mindie_epcheck.report.output import OutputTarget, write_atomic
 from mindie_epcheck.report.plot_svg import render_svg
 from mindie_epcheck.report.progress import delayed_progress
 from mindie_epcheck.report.simulate_format import render_json, render_table
@@ -83,31 +82,24 @@ def _no_estimate(pointer: str, reason: str) -> Text:
     )
 
 
-def write_atomically(path: str, content: str) -> None:
-    """Write via a temporary file in the same folder and rename it over `path`."""
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".epcheck-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
 def simulate_command(options: dict[str, Any], lang: Lang) -> int:
     plot = options["plot"]
     if plot and not plot.lower().endswith(".svg"):
         raise UsageError(messages.PLOT_FORMAT.format(path=plot))
     results = run_simulations(load_subject(options), options, lang)
+    if plot:
+        # Written before standard output, so a closed pipe (`| head`) cannot lose it.
+        svg = render_svg(results[0])
+
+        def render(stream: TextIO) -> None:
+            stream.write(svg)
+
+        write_atomic(OutputTarget("svg", plot), render)
     if options["output_format"] == "json":
         render_json(results, sys.stdout)
     else:
         for result in results:
             render_table(result, lang, sys.stdout)
-    if plot:
-        write_atomically(plot, render_svg(results[0]))
     return EXIT_OK
 
 

@@ -93,8 +93,10 @@ def level1(deployment: Deployment, tokens: int) -> CommEstimate:
     share = (ranks - 1) / ranks
     volume = share * tokens * hidden * (sizes["gather"] + sizes["reduce"])
     nodes = _nodes_spanned(deployment)
-    # Of the hidden states a device gathers, those of devices on other nodes cross the NIC.
-    inter_share = min(1.0, (nodes - 1) / nodes / share) if ranks > 1 else 0.0
+    # The hidden states of other nodes cross the network once per node and are shared over
+    # HCCS, so each device's NIC carries T x (N-1)/N x H x b / G of them (G devices per node).
+    remote = (nodes - 1) / nodes / deployment.per_node
+    inter_share = min(1.0, remote / share) if ranks > 1 else 0.0
     return _estimate(deployment, 1, tokens, (volume, volume), inter_share, 1.0)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -44,6 +45,7 @@ class Deployment:
     ep_level: int | None
     mtp_layers: int
     speculative_tokens: int
+    # eplb.num_redundant_experts: extra expert copies over the whole EP group, not per rank.
     redundant_experts: int
     cutoff: bool
     topk_factor: float
@@ -55,10 +57,12 @@ class Deployment:
     hccl_buffsize_mb: int
     # False when NPU_MEMORY_FRACTION came from MindIE's default, not the user's environment.
     memory_fraction_given: bool = False
+    # False when neither the weights nor the names said the precision, so bf16 is assumed.
+    quantization_known: bool = True
 
     @property
     def experts_per_rank(self) -> float:
-        return self.facts.n_routed_experts / self.moe_ep + self.redundant_experts
+        return (self.facts.n_routed_experts + self.redundant_experts) / self.moe_ep
 
     @property
     def moe_layers(self) -> int:
@@ -85,10 +89,19 @@ def _speculative_tokens(entry: EntryView) -> int:
 
 
 def _env_float(subject: Subject, key: str, default: float) -> float:
+    """Read a positive, finite number from the environment; anything else gives `default`."""
     try:
-        return float(subject.settings.env.get(key, default))
+        value = float(subject.settings.env.get(key, default))
     except ValueError:
         return default
+    return value if math.isfinite(value) and value > 0 else default
+
+
+def _memory_fraction(subject: Subject) -> float:
+    """NPU_MEMORY_FRACTION is a share of device memory: (0, 1], else MindIE's default."""
+    default = float(constants()["memory_fraction_default"]["value"])
+    value = _env_float(subject, "NPU_MEMORY_FRACTION", default)
+    return value if value <= 1 else default
 
 
 def _ep_settings(subject: Subject, entry: EntryView) -> dict[str, Any]:
@@ -153,10 +166,9 @@ def build_deployment(
         max_seq_len=max_seq_len,
         max_prefill_tokens=(schedule.max_prefill_tokens if schedule else None) or max_seq_len,
         max_batch_size=(schedule.max_batch_size if schedule else None) or 200,
-        memory_fraction=_env_float(
-            subject, "NPU_MEMORY_FRACTION", constants()["memory_fraction_default"]["value"]
-        ),
+        memory_fraction=_memory_fraction(subject),
         memory_fraction_given="NPU_MEMORY_FRACTION" in subject.settings.env,
+        quantization_known=facts.quantization is not None,
         hccl_buffsize_mb=int(
             _env_float(
                 subject,

@@ -120,7 +120,7 @@ def hccl_bytes(deployment: Deployment, level: int | None) -> float:
     facts = deployment.facts
     moe_ep_mb = float(sizes["moe_ep"])
     if level == 2:
-        experts = facts.n_routed_experts + deployment.redundant_experts * deployment.moe_ep
+        experts = facts.n_routed_experts + deployment.redundant_experts
         per_rank_batch = math.ceil(deployment.max_batch_size / deployment.world)
         raised = math.ceil(per_rank_batch * facts.hidden_size * experts * 4 / 2**20) + 1
         moe_ep_mb = max(moe_ep_mb, raised)

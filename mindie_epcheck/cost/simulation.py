@@ -21,6 +21,9 @@ from mindie_epcheck.cost.dispatch import (
 from mindie_epcheck.cost.memory import MemoryEstimate, estimate_memory, tokens_in_ep_group
 
 DEFAULT_LENGTHS = (128, 1024, 8192, 65536)
+# Bounds the recommendation's sampling (2 / target trials) so a tiny --target cannot
+# exhaust memory; 200,000 trials resolve overflow probabilities down to about 1e-5.
+MAX_RECOMMEND_TRIALS = 200_000
 Progress = Callable[[int, int], None]
 
 
@@ -91,7 +94,7 @@ def _routing(deployment: Deployment) -> Routing:
         n_group=facts.n_group,
         topk_group=facts.topk_group,
         ranks=deployment.moe_ep,
-        redundant=deployment.redundant_experts,
+        redundant=deployment.redundant_experts // deployment.moe_ep,
     )
 
 
@@ -186,11 +189,17 @@ def _dispatch(
 def _recommend(deployment: Deployment, options: SimulationOptions) -> list[list[float]]:
     routing = _routing(deployment)
     thresholds = [int(pair[0]) for pair in constants()["default_buffer_scale_factors"]["value"]]
+    # Lengths below the smallest threshold use the [0, c] entry, so c must cover the shortest
+    # batch the deployment runs: one decode step of the EP group, spread over its ranks.
+    dp_in_group = max(1, deployment.dp * deployment.moe_ep // deployment.world)
+    decode = deployment.max_batch_size * (1 + deployment.speculative_tokens) * dp_in_group
+    shortest = max(1, decode // deployment.moe_ep)
     return recommend_factors(
         routing,
         Skew.from_spec(options.skew, experts=routing.experts),
         thresholds,
         target=options.target,
-        trials=max(options.trials, int(2 / options.target)),
+        trials=min(max(options.trials, int(2 / options.target)), MAX_RECOMMEND_TRIALS),
         seed=options.seed,
+        zero_threshold_length=shortest,
     )

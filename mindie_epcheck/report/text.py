@@ -16,6 +16,7 @@ from mindie_epcheck.report.base import FileReport, RunReport
 
 STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 MAX_EXCERPT_LINES = 3
+NON_TERMINAL_WIDTH = 160
 
 SUMMARY = Text(
     "{errors} error(s), {warnings} warning(s), {infos} info in {files} file(s)",
@@ -33,12 +34,15 @@ STATISTICS_HEADERS = (Text("code", "编号"), Text("name", "名称"), Text("coun
 def make_console(stream: TextIO) -> Console:
     """Make a console that colours only a terminal and honours NO_COLOR (no-color.org)."""
     no_color = bool(os.environ.get("NO_COLOR"))
+    is_terminal = getattr(stream, "isatty", lambda: False)()
     return Console(
         file=stream,
         highlight=False,
         soft_wrap=True,
         no_color=no_color,
         emoji=False,
+        # Logs and files have no width; 80 columns would cut the cost tables.
+        width=None if is_terminal else NON_TERMINAL_WIDTH,
     )
 
 

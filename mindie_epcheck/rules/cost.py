@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -89,11 +90,23 @@ def _fraction_note(target: CostTarget, severity: Severity, required: float) -> T
             "；即使 NPU_MEMORY_FRACTION 取 DeepSeek 推荐的最高值 0.96 也放不下",
         )
     return Text(
-        "; it fits only with NPU_MEMORY_FRACTION >= {required:.2f} (MindIE's default is 0.8; "
+        "; it fits only with NPU_MEMORY_FRACTION >= {required} (MindIE's default is 0.8; "
         "pass yours with --env NPU_MEMORY_FRACTION=...)",
-        "；仅当 NPU_MEMORY_FRACTION >= {required:.2f} 时才放得下（MindIE 默认 0.8；可用 "
+        "；仅当 NPU_MEMORY_FRACTION >= {required} 时才放得下（MindIE 默认 0.8；可用 "
         "--env NPU_MEMORY_FRACTION=... 传入实际值）",
-    ).format(required=required)
+    ).format(required=f"{math.ceil(required * 100) / 100:.2f}")
+
+
+def _quantization_note(target: CostTarget) -> Text:
+    if target.deployment.quantization_known:
+        return Text("", "")
+    return Text(
+        "; the weights' precision is unknown, so bf16 was assumed: put w8a8 or w4a8 in the "
+        "weight directory's name, or pass --model-config with a config.json that has "
+        '"quantize"',
+        "；权重精度未知，已按 bf16 估算：可在权重目录名中写明 w8a8 或 w4a8，或通过 --model-config "
+        '传入含 "quantize" 字段的 config.json',
+    )
 
 
 def _gib(value: float) -> str:
@@ -155,7 +168,8 @@ def hbm_over_capacity(subject: Subject) -> Iterator[Hit]:
                 "超出 {hardware} 上 MindIE 可用的 {capacity} GiB（{hbm} GiB x NPU_MEMORY_FRACTION "
                 "{fraction}，扣除运行时占用）；ep_level {level}，此为估算值",
             ).format(**values)
-            + _fraction_note(target, severity, required),
+            + _fraction_note(target, severity, required)
+            + _quantization_note(target),
             Text(
                 "Use more nodes (with a rank table), fewer bits per weight (bf16 -> w8a8 -> "
                 "w4a8), or a higher NPU_MEMORY_FRACTION (DeepSeek recipes use 0.92 to 0.96); "
