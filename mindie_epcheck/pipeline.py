@@ -125,6 +125,9 @@ def view_sections(view: ServiceView) -> list[SectionCheck]:
         )
     elif view.kind == DocumentKind.MODEL_CONFIG_ENTRY:
         refs.extend(walk_sections(ModelEntry, view.raw, ""))
+    elif view.kind == DocumentKind.MODEL_CONFIG_LIST:
+        for entry in view.entries:
+            refs.extend(walk_sections(ModelEntry, entry.raw, entry.pointer))
     for entry in view.entries:
         for key, (_, raw) in entry.blocks.items():
             refs.append(SectionRef(DeepseekV2Options, raw, entry.at("models", key)))

@@ -80,6 +80,8 @@ def build_views(kind: DocumentKind, value: Any) -> list[ServiceView]:
         return [deploy_view(value)]
     if kind == DocumentKind.MODEL_CONFIG_ENTRY:
         return [entry_view(value)]
+    if kind == DocumentKind.MODEL_CONFIG_LIST:
+        return [entry_list_view(value)]
     if kind == DocumentKind.MS_USER_CONFIG:
         return ms_views(value)
     return []
@@ -113,6 +115,18 @@ def deploy_view(value: dict[str, Any]) -> ServiceView:
         view.errors.extend(more)
         view.pointers["schedule"] = "/ScheduleConfig"
     _add_entries(view)
+    return view
+
+
+def entry_list_view(value: list[dict[str, Any]]) -> ServiceView:
+    """Build one view of a bare ModelConfig array: an entry per item, at pointer /i."""
+    view = ServiceView(DocumentKind.MODEL_CONFIG_LIST, "", {"ModelConfig": value})
+    for index, item in enumerate(value):
+        pointer = join_pointer("", index)
+        entry, errors = build(ModelEntry, item, pointer)
+        view.errors.extend(errors)
+        if entry is not None:
+            view.entries.append(_entry(view, entry, pointer, item))
     return view
 
 

@@ -511,6 +511,7 @@ def other_file_kind(subject: Subject) -> Iterator[Hit]:
         DocumentKind.SERVICE_CONFIG,
         DocumentKind.MODEL_DEPLOY_CONFIG,
         DocumentKind.MODEL_CONFIG_ENTRY,
+        DocumentKind.MODEL_CONFIG_LIST,
         DocumentKind.NOT_OBJECT,
     ):
         return

@@ -12,6 +12,7 @@ class DocumentKind(str, Enum):
     SERVICE_CONFIG = "service_config"
     MODEL_DEPLOY_CONFIG = "model_deploy_config"
     MODEL_CONFIG_ENTRY = "model_config_entry"
+    MODEL_CONFIG_LIST = "model_config_list"
     RANKTABLE = "ranktable"
     RANKTABLE_SERVER = "ranktable_server"
     MS_USER_CONFIG = "ms_user_config"
@@ -35,6 +36,9 @@ KIND_TITLES = {
     ),
     DocumentKind.MODEL_CONFIG_ENTRY: Text(
         "one ModelConfig entry of config.json", "config.json 的单个 ModelConfig 条目"
+    ),
+    DocumentKind.MODEL_CONFIG_LIST: Text(
+        "the ModelConfig array of config.json", "config.json 的 ModelConfig 数组"
     ),
     DocumentKind.RANKTABLE: Text("an HCCL rank table", "HCCL rank table（组网表）"),
     DocumentKind.RANKTABLE_SERVER: Text(
@@ -64,6 +68,8 @@ _ENTRY_KEYS = {"modelName", "modelWeightPath", "worldSize", "backendType"}
 
 
 def detect_kind(value: Any) -> DocumentKind:
+    if _is_entry_list(value):
+        return DocumentKind.MODEL_CONFIG_LIST
     if not isinstance(value, dict):
         return DocumentKind.NOT_OBJECT
     keys = set(value)
@@ -84,6 +90,15 @@ def detect_kind(value: Any) -> DocumentKind:
     if "model_type" in keys and "hidden_size" in keys:
         return DocumentKind.HF_MODEL_CONFIG
     return DocumentKind.UNKNOWN
+
+
+def _is_entry_list(value: Any) -> bool:
+    """A non-empty array whose items are all objects with ModelConfig entry keys."""
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(item, dict) and set(item) & _ENTRY_KEYS for item in value)
+    )
 
 
 def _ms_kind(keys: set[str]) -> DocumentKind:
