@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from typing import Any
 
 from mindie_epcheck.cli import messages
@@ -23,6 +24,16 @@ from mindie_epcheck.report.errors import print_error
 from mindie_epcheck.report.output import OutputError, OutputTarget, check_targets, write_reports
 from mindie_epcheck.report.rules_format import render_explain, render_rules
 from mindie_epcheck.rules.registry import Rule, all_rules
+from mindie_epcheck.settings import (
+    FileSettings,
+    SettingsError,
+    SettingsResolver,
+    apply_settings,
+    read_baseline,
+    subtract_baseline,
+    write_baseline,
+)
+from mindie_epcheck.settings import messages as settings_messages
 from mindie_epcheck.source.document import MAX_FILE_BYTES, load
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -117,35 +128,107 @@ def make_settings(options: dict[str, Any]) -> Settings:
     )
 
 
+def merge_options(options: dict[str, Any], file_settings: FileSettings) -> dict[str, Any]:
+    """Fill the options not given on the command line from a settings file.
+
+    `options["given"]` names the options given on the command line; without it, every
+    option counts as given and settings files change nothing.
+    """
+    given: set[str] | None = options.get("given")
+
+    def from_settings(name: str) -> bool:
+        return given is not None and name not in given
+
+    merged = dict(options)
+    for name in ("select", "ignore"):
+        codes = getattr(file_settings, name)
+        if from_settings(name) and codes is not None:
+            merged[name] = ",".join(codes)
+    for name in ("hardware", "interconnect", "mindie_version", "fail_on"):
+        value = getattr(file_settings, name)
+        if from_settings(name) and value is not None:
+            merged[name] = value
+    if options.get("lang") is None and file_settings.lang is not None:
+        merged["lang"] = file_settings.lang
+    return merged
+
+
 def validate(options: dict[str, Any]) -> int:
     lang = choose_language(options["lang"])
     try:
-        return _validate(options, lang)
-    except (UsageError, InputError, OutputError) as problem:
+        resolver = SettingsResolver(
+            [declared.code for declared in all_rules()],
+            config=options.get("config_file"),
+            isolated=bool(options.get("isolated")),
+        )
+        # Run-wide options (language, --fail-on) come from the settings of the first path.
+        first = options["paths"][0] if options["paths"] else "-"
+        first_name = options["stdin_filename"] if first == "-" else first
+        first_options = merge_options(options, resolver.for_file(first_name))
+    except SettingsError as problem:
+        print_error(problem.text, lang)
+        return EXIT_USAGE
+    run_options = {**options, "fail_on": first_options["fail_on"], "lang": first_options["lang"]}
+    lang = choose_language(run_options["lang"])
+    try:
+        return _validate(run_options, resolver, lang)
+    except (UsageError, InputError, OutputError, SettingsError) as problem:
         print_error(problem.text, lang)
         return EXIT_USAGE
 
 
-def _validate(options: dict[str, Any], lang: Lang) -> int:
+def _lint_file(
+    name: str,
+    data: bytes,
+    options: dict[str, Any],
+    resolver: SettingsResolver,
+    ranktable: RanktableInput | None,
+    model_config: tuple[str, dict[str, object]] | None,
+) -> tuple[FileReport, list[Rule]]:
+    """Lint one file with the options its settings file fills in."""
+    file_settings = resolver.for_file(name)
+    file_options = merge_options(options, file_settings)
+    rules = select_rules(file_options["select"], file_options["ignore"])
+    settings = make_settings(file_options)
+    result = lint_bytes(name, data, settings, rules, ranktable, model_config)
+    findings = apply_settings(result.findings, file_settings, name)
+    return FileReport(result.name, result.kind, findings, result.text, result.notes), rules
+
+
+def _validate(options: dict[str, Any], resolver: SettingsResolver, lang: Lang) -> int:
     paths: tuple[str, ...] = options["paths"]
     if not paths:
         raise UsageError(messages.NO_PATHS)
-    settings = make_settings(options)
+    first_settings = resolver.for_file(options["stdin_filename"] if paths[0] == "-" else paths[0])
+    settings = make_settings(merge_options(options, first_settings))
     ranktable_path = options["ranktable"] or ranktable_from_env(settings)
     targets: tuple[OutputTarget, ...] = options["output_targets"]
-    inputs = [*paths, ranktable_path, options["model_config"]]
+    baseline_path: str | None = options.get("baseline")
+    inputs = [*paths, ranktable_path, options["model_config"], baseline_path]
     check_targets(targets, [path for path in inputs if path])
-    rules = select_rules(options["select"], options["ignore"])
+    select_rules(options["select"], options["ignore"])
     model_config = load_model_config(options["model_config"])
+    known = (
+        read_baseline(baseline_path) if baseline_path and os.path.exists(baseline_path) else None
+    )
 
     reports: list[FileReport] = []
+    rule_codes: dict[str, None] = {}
     ranktable: RanktableInput | None = None
     if ranktable_path:
         ranktable = ranktable_input(load(ranktable_path, read_file(ranktable_path)))
-        result = lint_document(ranktable.document, settings, rules, given_as_ranktable=True)
-        reports.append(
-            FileReport(result.name, result.kind, result.findings, result.text, result.notes)
+        ranktable_settings = resolver.for_file(ranktable_path)
+        ranktable_options = merge_options(options, ranktable_settings)
+        rules = select_rules(ranktable_options["select"], ranktable_options["ignore"])
+        result = lint_document(
+            ranktable.document,
+            make_settings(ranktable_options),
+            rules,
+            given_as_ranktable=True,
         )
+        findings = apply_settings(result.findings, ranktable_settings, result.name)
+        reports.append(FileReport(result.name, result.kind, findings, result.text, result.notes))
+        rule_codes.update(dict.fromkeys(declared.code for declared in rules))
     failed = False
     for path in paths:
         name = options["stdin_filename"] if path == "-" else path
@@ -155,25 +238,48 @@ def _validate(options: dict[str, Any], lang: Lang) -> int:
             print_error(problem.text, lang)
             failed = True
             continue
-        result = lint_bytes(name, data, settings, rules, ranktable, model_config)
-        reports.append(
-            FileReport(result.name, result.kind, result.findings, result.text, result.notes)
-        )
+        report, rules = _lint_file(name, data, options, resolver, ranktable, model_config)
+        reports.append(report)
+        rule_codes.update(dict.fromkeys(declared.code for declared in rules))
     if not reports:
         return EXIT_USAGE
 
+    if baseline_path and known is not None:
+        _subtract_baseline(reports, baseline_path, known, lang)
     run = RunReport(
         reports,
         lang,
-        rule_codes=[declared.code for declared in rules],
+        rule_codes=list(rule_codes),
         show_statistics=options["statistics"],
     )
     write_reports(run, targets, sys.stdout)
     if failed:
+        if baseline_path and known is None:
+            print_error(settings_messages.BASELINE_NOT_RECORDED.format(path=baseline_path), lang)
         return EXIT_USAGE
+    if baseline_path and known is None:
+        write_baseline(baseline_path, run.findings)
+        message = settings_messages.BASELINE_RECORDED.format(
+            count=len(run.findings), path=baseline_path
+        )
+        sys.stderr.write(message.get(lang) + "\n")
+        return EXIT_OK
     threshold = Severity(options["fail_on"]).rank
     failing = any(finding.severity.rank >= threshold for finding in run.findings)
     return EXIT_FINDINGS if failing and not options["exit_zero"] else EXIT_OK
+
+
+def _subtract_baseline(
+    reports: list[FileReport], path: str, known: Counter[tuple[str, str, str]], lang: Lang
+) -> None:
+    """Drop the findings the baseline records from each report and say how many went."""
+    folder = os.path.dirname(os.path.abspath(path))
+    suppressed = 0
+    for report in reports:
+        report.findings, dropped = subtract_baseline(report.findings, known, folder)
+        suppressed += dropped
+    message = settings_messages.BASELINE_SUPPRESSED.format(path=path, count=suppressed)
+    sys.stderr.write(message.get(lang) + "\n")
 
 
 def list_rules(output_format: str, lang: Lang) -> int:

@@ -9,6 +9,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.core import ParameterSource
 from click.shell_completion import CompletionItem
 
 from mindie_epcheck import __version__
@@ -27,6 +28,7 @@ from mindie_epcheck.cli.schema_command import schema_command
 from mindie_epcheck.i18n import Lang, Text, choose_language
 from mindie_epcheck.report.formats import REPORTERS
 from mindie_epcheck.report.output import OutputError, OutputTarget, parse_target
+from mindie_epcheck.settings.messages import SETTINGS_HELP
 
 
 class ExitCode(IntEnum):
@@ -160,8 +162,29 @@ def build_cli(lang: Lang) -> click.Group:
     @click.option("--ignore", default="", metavar="CODES", help=text("ignore"))
     @click.option("--stdin-filename", default="<stdin>", help=text("stdin_filename"))
     @click.option("--wrap-fragment", is_flag=True, help=text("wrap_fragment"))
+    @click.option(
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False),
+        metavar="FILE",
+        help=SETTINGS_HELP["config"].get(lang),
+    )
+    @click.option("--isolated", is_flag=True, help=SETTINGS_HELP["isolated"].get(lang))
+    @click.option(
+        "--baseline",
+        type=click.Path(dir_okay=False),
+        metavar="FILE",
+        help=SETTINGS_HELP["baseline"].get(lang),
+    )
     @lang_option
     def validate(**options: Any) -> None:
+        # Settings files fill in only the options that the command line leaves at the default.
+        context = click.get_current_context()
+        options["given"] = {
+            name
+            for name in options
+            if context.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)
+        }
         sys.exit(commands.validate(options))
 
     @group.command("simulate", help=SIMULATE_HELP.get(lang))

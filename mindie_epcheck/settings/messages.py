@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from mindie_epcheck.i18n import Text
+
+
+def fill(template: Text, **params: Any) -> Text:
+    """Format `template`; a Text parameter gives its English to the English template and its
+    Chinese to the Chinese one."""
+
+    def pick(lang: str) -> dict[str, Any]:
+        return {
+            name: (value.en if lang == "en" else value.zh) if isinstance(value, Text) else value
+            for name, value in params.items()
+        }
+
+    return Text(template.en.format(**pick("en")), template.zh.format(**pick("zh")))
+
 
 # Help of the validate options that choose the settings file and the baseline.
 SETTINGS_HELP = {
