@@ -80,7 +80,8 @@ def lengths_for(deployment: Deployment, options: SimulationOptions) -> list[int]
 
 def blocked_reason(deployment: Deployment, level: int) -> str | None:
     if deployment.moe_ep <= 1:
-        return "moe_ep is 1: no expert parallelism, both levels run as plain MoE"
+        # Without EP MindIE runs the MoE layers as level 1 does (experts split by moe_tp).
+        return None if level == 1 else "ep_level 2 needs moe_ep > 1; the config has moe_ep 1"
     if level == 2 and deployment.moe_tp != 1:
         return f"ep_level 2 needs moe_tp 1, the config has moe_tp {deployment.moe_tp}"
     return None

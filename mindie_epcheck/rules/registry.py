@@ -29,7 +29,7 @@ FAMILIES = {
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """What a rule reports: where, what, and how to fix it.
+    """A rule's report: where, what, and how to fix it.
 
     `part` picks the span: "value" (default), "key", or "start" (the first line of the
     value). `offsets`, when set, is an exact character range in the text and wins.
