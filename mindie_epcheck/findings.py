@@ -43,6 +43,36 @@ class Span:
 
 
 @dataclass(frozen=True, slots=True)
+class Edit:
+    """A replacement of text[start:end] of the decoded file text by `replacement`.
+
+    Offsets count Unicode code points of the text after a UTF-8 BOM is removed. An edit
+    with start == end inserts.
+    """
+
+    start: int
+    end: int
+    replacement: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """The edits that resolve one finding; they are applied all together or not at all.
+
+    A safe fix keeps what MindIE does with the file except for the reported problem. An
+    unsafe fix changes a value the user wrote or chooses one for them, so `--fix` applies
+    it only with `--unsafe-fixes`.
+    """
+
+    edits: tuple[Edit, ...]
+    safe: bool
+
+    @property
+    def applicability(self) -> str:
+        return "safe" if self.safe else "unsafe"
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     code: str
     name: str
@@ -53,6 +83,7 @@ class Finding:
     pointer: str
     span: Span | None
     related: tuple[str, ...] = field(default=())
+    fix: Fix | None = None
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

@@ -8,7 +8,8 @@ from collections import Counter
 from typing import Any
 
 from mindie_epcheck.cli import messages
-from mindie_epcheck.findings import Severity
+from mindie_epcheck.cli.fixing import FixOutcome, FixRequest, fix_file
+from mindie_epcheck.findings import Finding, Severity
 from mindie_epcheck.i18n import Lang, Text, choose_language
 from mindie_epcheck.model.context import ENV_KEYS, RanktableInput, Settings
 from mindie_epcheck.model.facts import hf_config_problems
@@ -195,6 +196,33 @@ def _lint_file(
     return FileReport(result.name, result.kind, findings, result.text, result.notes), rules
 
 
+def _fix_file(
+    path: str,
+    data: bytes,
+    report: FileReport,
+    request: FixRequest,
+    options: dict[str, Any],
+    resolver: SettingsResolver,
+    ranktable: RanktableInput | None,
+    model_config: tuple[str, dict[str, object]] | None,
+) -> FixOutcome:
+    """Apply the fixes of one file when --fix or --diff is given, re-linting it with the
+    same options between passes. A failed write is printed and marked as failed."""
+    if not (request.write or request.diff):
+        return FixOutcome(report, changed=False)
+
+    def lint(changed: bytes) -> list[Finding]:
+        fixed, _ = _lint_file(report.name, changed, options, resolver, ranktable, model_config)
+        return fixed.findings
+
+    lang = choose_language(options["lang"])
+    try:
+        return fix_file(path, data, report, lint, request, sys.stdout, lang)
+    except OutputError as problem:
+        print_error(problem.text, lang)
+        return FixOutcome(report, changed=False, failed=True)
+
+
 def _validate(options: dict[str, Any], resolver: SettingsResolver, lang: Lang) -> int:
     paths: tuple[str, ...] = options["paths"]
     if not paths:
@@ -230,6 +258,12 @@ def _validate(options: dict[str, Any], resolver: SettingsResolver, lang: Lang) -
         reports.append(FileReport(result.name, result.kind, findings, result.text, result.notes))
         rule_codes.update(dict.fromkeys(declared.code for declared in rules))
     failed = False
+    changed = False
+    fixes = FixRequest(
+        write=bool(options.get("fix")),
+        diff=bool(options.get("diff")),
+        unsafe=bool(options.get("unsafe_fixes")),
+    )
     for path in paths:
         name = options["stdin_filename"] if path == "-" else path
         try:
@@ -239,11 +273,20 @@ def _validate(options: dict[str, Any], resolver: SettingsResolver, lang: Lang) -
             failed = True
             continue
         report, rules = _lint_file(name, data, options, resolver, ranktable, model_config)
+        outcome = _fix_file(path, data, report, fixes, options, resolver, ranktable, model_config)
+        report = outcome.report
+        changed = changed or outcome.changed
+        failed = failed or outcome.failed
         reports.append(report)
         rule_codes.update(dict.fromkeys(declared.code for declared in rules))
     if not reports:
         return EXIT_USAGE
 
+    if fixes.diff:
+        # --diff prints only the diff, and its exit code shows whether --fix would change a file.
+        if failed:
+            return EXIT_USAGE
+        return EXIT_FINDINGS if changed else EXIT_OK
     if baseline_path and known is not None:
         _subtract_baseline(reports, baseline_path, known, lang)
     run = RunReport(
@@ -252,7 +295,9 @@ def _validate(options: dict[str, Any], resolver: SettingsResolver, lang: Lang) -
         rule_codes=list(rule_codes),
         show_statistics=options["statistics"],
     )
-    write_reports(run, targets, sys.stdout)
+    # With `--fix -` the fixed text owns standard output, so the report goes to stderr.
+    fixed_stdin = fixes.write and "-" in paths
+    write_reports(run, targets, sys.stderr if fixed_stdin else sys.stdout)
     if failed:
         if baseline_path and known is None:
             print_error(settings_messages.BASELINE_NOT_RECORDED.format(path=baseline_path), lang)

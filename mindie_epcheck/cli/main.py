@@ -176,6 +176,9 @@ def build_cli(lang: Lang) -> click.Group:
         metavar="FILE",
         help=SETTINGS_HELP["baseline"].get(lang),
     )
+    @click.option("--fix", is_flag=True, help=text("fix"))
+    @click.option("--unsafe-fixes", is_flag=True, help=text("unsafe_fixes"))
+    @click.option("--diff", is_flag=True, help=text("diff"))
     @lang_option
     def validate(**options: Any) -> None:
         # Settings files fill in only the options that the command line leaves at the default.

@@ -32,6 +32,25 @@ EXPLAIN_HELP = Text(
     "解释一条规则：检查什么、原因、错误与正确示例及修改方法。",
 )
 OPTION_HELP = {
+    "fix": Text(
+        "Apply the safe fixes, rewrite each file they change, then report the findings that "
+        "remain. A file without an applicable fix is not touched. With PATH -, the fixed "
+        "text goes to standard output and the report to standard error.",
+        "应用安全的修复，改写有变化的文件，然后报告剩余的问题。没有可用修复的文件不会被改动。"
+        "PATH 为 - 时，修复后的文本写到标准输出，检查报告写到标准错误。",
+    ),
+    "unsafe_fixes": Text(
+        "With --fix or --diff, also apply the unsafe fixes, which replace a value you wrote "
+        "or guess one for you (such as the [0, c] item of EP310).",
+        "与 --fix 或 --diff 一起使用时，同时应用不安全的修复：它们会替换你写的值或替你猜测一个值"
+        "（如 EP310 追加的 [0, c] 项）。",
+    ),
+    "diff": Text(
+        "Print a unified diff of what --fix would change and write no file. Exit codes: 0 "
+        "no change, 1 changes, 2 usage or input error.",
+        "以 unified diff 格式输出 --fix 将做的修改，不写任何文件。退出码：0 表示无修改，1 表示有修改，"
+        "2 表示用法或输入错误。",
+    ),
     "lang": Text(
         "Language of messages: en or zh (default: EPCHECK_LANG, then the locale).",
         "输出语言：en 或 zh（默认取 EPCHECK_LANG，其次取系统 locale）。",

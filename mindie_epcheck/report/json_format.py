@@ -6,7 +6,7 @@ import json
 from typing import Any, TextIO
 
 from mindie_epcheck import __version__
-from mindie_epcheck.findings import Finding
+from mindie_epcheck.findings import Finding, Fix
 from mindie_epcheck.i18n import Lang
 from mindie_epcheck.report.base import RunReport
 
@@ -27,6 +27,18 @@ def finding_record(finding: Finding, lang: Lang) -> dict[str, Any]:
         "end_column": span.end_column if span else None,
         "related": list(finding.related),
         "url": f"epcheck explain {finding.code}",
+        "fix": fix_record(finding.fix) if finding.fix is not None else None,
+    }
+
+
+def fix_record(fix: Fix) -> dict[str, Any]:
+    """Describe a fix; edit offsets count code points of the text after any UTF-8 BOM."""
+    return {
+        "applicability": fix.applicability,
+        "edits": [
+            {"start": edit.start, "end": edit.end, "replacement": edit.replacement}
+            for edit in fix.edits
+        ],
     }
 
 

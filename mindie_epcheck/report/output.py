@@ -132,9 +132,12 @@ def _remove_quietly(path: str) -> None:
         os.unlink(path)
 
 
-def write_atomic(target: OutputTarget, render: Callable[[TextIO], None]) -> None:
+def write_atomic(
+    target: OutputTarget, render: Callable[[TextIO], None], failure: Text = WRITE_FAILED
+) -> None:
     """Write the output of `render` to target.path as UTF-8 through a temporary file and
-    os.replace. Raise OutputError when the file cannot be written."""
+    os.replace. Raise OutputError with `failure` (fields value, path and reason) when the
+    file cannot be written."""
     if target.path is None:
         raise ValueError(f"{target.value} has no PATH to write")
     path = target.path
@@ -146,9 +149,7 @@ def write_atomic(target: OutputTarget, render: Callable[[TextIO], None]) -> None
         )
     except OSError as error:
         reason = error.strerror or str(error)
-        raise OutputError(
-            WRITE_FAILED.format(value=target.value, path=path, reason=reason)
-        ) from None
+        raise OutputError(failure.format(value=target.value, path=path, reason=reason)) from None
     try:
         with open(descriptor, "w", encoding="utf-8", newline="") as stream:
             render(stream)
@@ -159,9 +160,7 @@ def write_atomic(target: OutputTarget, render: Callable[[TextIO], None]) -> None
     except OSError as error:
         _remove_quietly(temporary)
         reason = error.strerror or str(error)
-        raise OutputError(
-            WRITE_FAILED.format(value=target.value, path=path, reason=reason)
-        ) from None
+        raise OutputError(failure.format(value=target.value, path=path, reason=reason)) from None
     except BaseException:
         _remove_quietly(temporary)
         raise

@@ -27,6 +27,13 @@ HINT = Text("hint", "建议")
 ASSUMED = Text("assumed", "假定")
 POINTER = Text("pointer", "JSON 指针")
 COLON = Text(": ", "：")
+FIXABLE = {
+    "safe": Text("fix: available, applied by --fix", "修复：可用，--fix 会自动应用"),
+    "unsafe": Text(
+        "fix: available but unsafe, applied by --fix --unsafe-fixes",
+        "修复：可用但不安全，需 --fix --unsafe-fixes 才会应用",
+    ),
+}
 STATISTICS_TITLE = Text("Findings per rule", "各规则的问题数")
 STATISTICS_HEADERS = (Text("code", "编号"), Text("name", "名称"), Text("count", "数量"))
 
@@ -111,6 +118,8 @@ def finding_lines(finding: Finding, lang: Lang, lines: list[str]) -> list[RichTe
     hint = RichText(f"  = {HINT.get(lang)}{COLON.get(lang)}", style="green")
     hint.append(printable(finding.hint.get(lang)))
     rows.append(hint)
+    if finding.fix is not None:
+        rows.append(RichText(f"  = {FIXABLE[finding.fix.applicability].get(lang)}", style="green"))
     if finding.pointer:
         rows.append(
             RichText(

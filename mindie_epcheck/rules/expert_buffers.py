@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from mindie_epcheck.findings import Severity
+from mindie_epcheck.findings import Edit, Fix, Severity
+from mindie_epcheck.fix.edits import append_item
 from mindie_epcheck.i18n import Text
 from mindie_epcheck.model.context import Subject
 from mindie_epcheck.rules.expert_common import (
@@ -168,6 +169,7 @@ def buffer_factors_order(subject: Subject) -> Iterator[Hit]:
         )
         ordered = sorted(pairs, key=lambda pair: -pair.threshold)
         fixed = json.dumps([[pair.threshold, pair.coefficient] for pair in ordered])
+        fix = _sort_fix(subject, target.at(FACTORS_KEY), pairs, ordered)
         for later in pairs:
             shadow = _first_shadowing(pairs, later)
             if shadow is None:
@@ -195,7 +197,35 @@ def buffer_factors_order(subject: Subject) -> Iterator[Hit]:
                 Text(
                     "Sort by threshold, largest first: {fixed}", "按阈值从大到小排列：{fixed}"
                 ).format(fixed=fixed),
+                fix=fix,
             )
+
+
+def _sort_fix(
+    subject: Subject, pointer: str, pairs: list[ScalePair], ordered: list[ScalePair]
+) -> Fix | None:
+    """Return the fix that moves each item's source text to its place in `ordered`.
+
+    Each slot keeps its position and layout and receives the text of the item sorted into
+    it. Repeated thresholds have no single right order, so they get no fix.
+    """
+    if len({pair.threshold for pair in pairs}) != len(pairs):
+        return None
+    node, _, missing = subject.document.resolve(pointer)
+    if node is None or missing or node.items is None or len(node.items) != len(pairs):
+        return None
+    text = subject.document.text
+    items = node.items
+    edits = tuple(
+        Edit(
+            items[slot].start,
+            items[slot].end,
+            text[items[pair.index].start : items[pair.index].end],
+        )
+        for slot, pair in enumerate(ordered)
+        if pair.index != slot
+    )
+    return Fix(edits, safe=True) if edits else None
 
 
 @rule(
@@ -235,11 +265,15 @@ def buffer_factors_tail(subject: Subject) -> Iterator[Hit]:
                     "删除该键以使用 MindIE 的默认列表，或写出以 [0, {c:g}] 结尾的二元组。",
                 ).format(c=DEFAULT_TAIL[1]),
                 part="key",
+                fix=_append_fix(
+                    subject, target.at(FACTORS_KEY), f"[0, {number_text(DEFAULT_TAIL[1])}]"
+                ),
             )
             continue
         smallest = min(pairs, key=lambda pair: pair.threshold)
         if smallest.threshold == 0:
             continue
+        tail = f"[0, {number_text(smallest.coefficient)}]"
         yield Hit(
             target.at(FACTORS_KEY, len(pairs) - 1),
             Text(
@@ -253,7 +287,21 @@ def buffer_factors_tail(subject: Subject) -> Iterator[Hit]:
                 "MindIE's default list ends with [0, 8.0]).",
                 "在末尾追加 [0, {c}]（沿用最小阈值的系数；MindIE 默认列表以 [0, 8.0] 结尾）。",
             ).format(c=number_text(smallest.coefficient)),
+            fix=_append_fix(subject, target.at(FACTORS_KEY), tail),
         )
+
+
+def _append_fix(subject: Subject, pointer: str, item: str) -> Fix | None:
+    """Return the unsafe fix that appends the [0, c] item: c is a guess at the user's intent.
+
+    An empty list becomes [item], with MindIE's default tail coefficient 8.0 as the guess.
+    """
+    node, _, missing = subject.document.resolve(pointer)
+    if node is None or missing or node.items is None:
+        return None
+    if not node.items:
+        return Fix((Edit(node.start, node.end, f"[{item}]"),), safe=False)
+    return Fix((append_item(subject.document.text, node, item),), safe=False)
 
 
 @rule(

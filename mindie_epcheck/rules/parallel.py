@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from mindie_epcheck.findings import Severity
+from mindie_epcheck.findings import Edit, Fix, Severity
+from mindie_epcheck.fix.edits import insert_member_after
 from mindie_epcheck.i18n import Text
 from mindie_epcheck.model.context import Subject
 from mindie_epcheck.model.layout import PARALLEL_KEYS, Layout, NodeSource
@@ -378,12 +379,32 @@ def moe_ep_tp_product(subject: Subject) -> Iterator[Hit]:
         if layout.world is None or layout.moe_tp is None or layout.pp > 1:
             continue
         if layout.moe_ep > 1 and layout.moe_ep * layout.moe_tp != layout.world:
-            yield _expert_product_hit(target)
+            yield _expert_product_hit(subject, target)
         elif layout.moe_ep <= 1 and layout.moe_tp != layout.world:
             yield _moe_tp_not_world_hit(target)
 
 
-def _expert_product_hit(target: Target) -> Hit:
+def _set_moe_tp_fix(subject: Subject, target: Target, moe_tp: int) -> Fix | None:
+    """Return the fix that makes moe_tp the one value that fits moe_ep and W.
+
+    Adding the missing key or filling in a null is safe. Replacing a moe_tp number the
+    user wrote is unsafe, because moe_ep may be the wrong one of the two.
+    """
+    document = subject.document
+    entry, _, missing = document.resolve(target.entry.pointer)
+    if entry is None or missing or entry.members is None:
+        return None
+    written = entry.member("moe_tp")
+    if written is not None:
+        edit = Edit(written.node.start, written.node.end, str(moe_tp))
+        return Fix((edit,), safe=written.node.value is None)
+    moe_ep = entry.member("moe_ep")
+    if moe_ep is None:
+        return None
+    return Fix((insert_member_after(document.text, moe_ep, f'"moe_tp": {moe_tp}'),), safe=True)
+
+
+def _expert_product_hit(subject: Subject, target: Target) -> Hit:
     layout = target.layout
     assert layout.moe_tp is not None and layout.world is not None
     message = Text(
@@ -415,7 +436,8 @@ def _expert_product_hit(target: Target) -> Hit:
             world=layout.world,
         )
         pointer, part = target.pointer("moe_tp" if layout.explicit("moe_tp") else "moe_ep")
-        return Hit(pointer, message, hint, part=part, related=related)
+        fix = _set_moe_tp_fix(subject, target, fixed)
+        return Hit(pointer, message, hint, part=part, related=related, fix=fix)
     hint = Text(
         "moe_ep {moe_ep} does not divide the world size {world}: choose a moe_ep that divides "
         "{world} and set moe_tp = {world} / moe_ep.",

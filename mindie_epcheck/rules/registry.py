@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mindie_epcheck.findings import Severity
+from mindie_epcheck.findings import Fix, Severity
 from mindie_epcheck.i18n import Text
 
 if TYPE_CHECKING:
@@ -32,7 +32,8 @@ class Hit:
     """A rule's report: where, what, and how to fix it.
 
     `part` picks the span: "value" (default), "key", or "start" (the first line of the
-    value). `offsets`, when set, is an exact character range in the text and wins.
+    value). `offsets`, when set, is an exact character range in the text and wins. `fix`,
+    when set, holds the edits that `validate --fix` may apply.
     """
 
     pointer: str
@@ -42,6 +43,7 @@ class Hit:
     severity: Severity | None = None
     related: tuple[str, ...] = ()
     offsets: tuple[int, int] | None = None
+    fix: Fix | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ def to_finding(declared: Rule, hit: Hit, subject: Subject) -> Finding:
         pointer=hit.pointer,
         span=span,
         related=hit.related,
+        fix=hit.fix,
     )
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mindie_epcheck.findings import Severity
+from mindie_epcheck.findings import Edit, Fix, Severity
+from mindie_epcheck.fix.edits import remove_member
 from mindie_epcheck.i18n import Text
 from mindie_epcheck.model.context import Subject
 from mindie_epcheck.rules.registry import Hit, rule
 from mindie_epcheck.source.document import MAX_FILE_BYTES, Notice, NoticeKind
 from mindie_epcheck.source.kinds import DocumentKind
+from mindie_epcheck.source.nodes import walk_members
 from mindie_epcheck.source.parser import JsonSyntaxError, Problem, ProblemKind, SyntaxReason
 
 _EXPECTED = {
@@ -175,6 +177,7 @@ def trailing_comma(subject: Subject) -> Iterator[Hit]:
             Text("trailing comma before the closing bracket", "右括号前有多余的逗号"),
             Text("Delete this comma.", "删除此逗号。"),
             offsets=(problem.start, problem.end),
+            fix=Fix((Edit(problem.start, problem.end, ""),), safe=True),
         )
 
 
@@ -217,7 +220,20 @@ def duplicate_key(subject: Subject) -> Iterator[Hit]:
             hint,
             severity=severity,
             offsets=(problem.start, problem.end),
+            fix=_remove_earlier(subject, problem.detail["first_start"]),
         )
+
+
+def _remove_earlier(subject: Subject, key_start: int) -> Fix | None:
+    """Return the fix that deletes the earlier member, keeping the one MindIE uses."""
+    root = subject.document.root
+    if root is None:
+        return None
+    for _, member in walk_members(root):
+        if member.key_start == key_start:
+            edit = remove_member(subject.document.text, member)
+            return Fix((edit,), safe=True) if edit is not None else None
+    return None
 
 
 @rule(

@@ -1,0 +1,1 @@
+"""Fixes for findings: the text edits rules attach, and `validate --fix` applying them."""
