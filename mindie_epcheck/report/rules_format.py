@@ -19,7 +19,23 @@ HEADINGS = {
     "fix": Text("Fix", "修改方法"),
     "severity": Text("Default severity", "默认级别"),
     "family": Text("Family", "类别"),
+    "autofix": Text("Automatic fix", "自动修复"),
 }
+AUTOFIX = {
+    "none": Text("none; change the value by hand.", "无；请手动修改。"),
+    "safe": Text("safe, applied by `--fix`.", "安全，`--fix` 会自动应用。"),
+    "unsafe": Text(
+        "unsafe, applied only with `--fix --unsafe-fixes`; review the result.",
+        "不安全，仅在 `--fix --unsafe-fixes` 时应用；请检查结果。",
+    ),
+    "sometimes": Text(
+        "in some cases: safe ones with `--fix`, unsafe ones with `--unsafe-fixes`; the "
+        "finding says which.",
+        "部分情况下可自动修复：安全的用 `--fix`，不安全的需 `--unsafe-fixes`；以检查结果中的说明为准。",
+    ),
+}
+COLON = Text(": ", "：")
+STOP = Text(". ", "。")
 
 
 def rule_record(declared: Rule, lang: Lang) -> dict[str, Any]:
@@ -33,6 +49,7 @@ def rule_record(declared: Rule, lang: Lang) -> dict[str, Any]:
         "bad": declared.doc.bad,
         "good": declared.doc.good,
         "fix": declared.doc.fix.get(lang),
+        "autofix": declared.doc.autofix,
     }
 
 
@@ -43,8 +60,8 @@ def markdown(declared: Rule, lang: Lang) -> str:
         [
             f"## {declared.code} {declared.name}",
             "",
-            f"{title['severity'].get(lang)}: {record['severity']}. "
-            f"{title['family'].get(lang)}: {record['family']}.",
+            f"{title['severity'].get(lang)}{COLON.get(lang)}{record['severity']}{STOP.get(lang)}"
+            f"{title['family'].get(lang)}{COLON.get(lang)}{record['family']}{STOP.get(lang)}",
             "",
             f"**{title['summary'].get(lang)}** {record['summary']}",
             "",
@@ -63,6 +80,8 @@ def markdown(declared: Rule, lang: Lang) -> str:
             "```",
             "",
             f"**{title['fix'].get(lang)}** {record['fix']}",
+            "",
+            f"**{title['autofix'].get(lang)}** {AUTOFIX[declared.doc.autofix].get(lang)}",
             "",
         ]
     )

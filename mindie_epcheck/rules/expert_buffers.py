@@ -161,6 +161,7 @@ def _first_shadowing(pairs: list[ScalePair], later: ScalePair) -> ScalePair | No
         "Sort the items by threshold, largest first, without repeated thresholds.",
         "按阈值从大到小排列，且阈值不重复。",
     ),
+    autofix="safe",
 )
 def buffer_factors_order(subject: Subject) -> Iterator[Hit]:
     for target, pairs in level_2_pairs(subject):
@@ -247,6 +248,7 @@ def _sort_fix(
     bad='"alltoall_ep_buffer_scale_factors": [[32768, 3.0], [8192, 5.2]]',
     good='"alltoall_ep_buffer_scale_factors": [[32768, 3.0], [8192, 5.2], [0, 8.0]]',
     fix=Text("Append [0, c] as the last item.", "在列表末尾追加 [0, c]。"),
+    autofix="unsafe",
 )
 def buffer_factors_tail(subject: Subject) -> Iterator[Hit]:
     for target, pairs in level_2_pairs(subject):

@@ -370,6 +370,7 @@ def _pipeline_product_hit(target: Target) -> Hit:
         'Set "moe_tp" to W / moe_ep, for example "moe_tp": 1 with moe_ep equal to W.',
         '将 "moe_tp" 设为 W / moe_ep，例如 moe_ep 等于 W 时设置 "moe_tp": 1。',
     ),
+    autofix="sometimes",
 )
 def moe_ep_tp_product(subject: Subject) -> Iterator[Hit]:
     for target in sized_targets(subject):

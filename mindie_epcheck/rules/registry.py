@@ -53,6 +53,12 @@ class RuleDoc:
     bad: str
     good: str
     fix: Text
+    # What `--fix` does: "none", "safe" (applied by --fix), "unsafe" (needs --unsafe-fixes),
+    # or "sometimes" (safe in some cases, unsafe or absent in others).
+    autofix: str = "none"
+
+
+AUTOFIX_KINDS = ("none", "safe", "unsafe", "sometimes")
 
 
 Check = Callable[["Subject"], Iterable[Hit]]
@@ -90,6 +96,8 @@ def _validate(rule: Rule) -> None:
     texts = (rule.doc.summary, rule.doc.rationale, rule.doc.fix)
     if any(not text.en.strip() or not text.zh.strip() for text in texts):
         raise RegistryError(f"rule {rule.code} lacks an English or Chinese text")
+    if rule.doc.autofix not in AUTOFIX_KINDS:
+        raise RegistryError(f"rule {rule.code} has autofix {rule.doc.autofix!r}")
     if not rule.doc.bad.strip() or not rule.doc.good.strip():
         raise RegistryError(f"rule {rule.code} lacks a bad or good example")
 
@@ -104,11 +112,13 @@ def rule(
     bad: str,
     good: str,
     fix: Text,
+    autofix: str = "none",
 ) -> Callable[[Check], Check]:
     """Register the decorated check function as a rule with its documentation."""
 
     def register(check: Check) -> Check:
-        declared = Rule(code, name, severity, RuleDoc(summary, rationale, bad, good, fix), check)
+        doc = RuleDoc(summary, rationale, bad, good, fix, autofix)
+        declared = Rule(code, name, severity, doc, check)
         _validate(declared)
         RULES[code] = declared
         return check

@@ -169,6 +169,7 @@ def comment(subject: Subject) -> Iterator[Hit]:
     bad='{"e2eTimeout": 3600,}',
     good='{"e2eTimeout": 3600}',
     fix=Text("Delete the comma.", "删除该逗号。"),
+    autofix="safe",
 )
 def trailing_comma(subject: Subject) -> Iterator[Hit]:
     for problem in _problems(subject, ProblemKind.TRAILING_COMMA):
@@ -197,6 +198,7 @@ def trailing_comma(subject: Subject) -> Iterator[Hit]:
     bad='{"maxSeqLen": 4096, "maxSeqLen": 2560}',
     good='{"maxSeqLen": 4096}',
     fix=Text("Keep one occurrence of the key.", "只保留该键的一处。"),
+    autofix="safe",
 )
 def duplicate_key(subject: Subject) -> Iterator[Hit]:
     lines = subject.document.lines
