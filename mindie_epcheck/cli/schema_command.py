@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
+from typing import TextIO
 
 import click
 
 from mindie_epcheck.cli.messages import OPTION_HELP
 from mindie_epcheck.i18n import Lang, Text, choose_language
 from mindie_epcheck.report.errors import print_error
+from mindie_epcheck.report.output import OutputError, OutputTarget, write_atomic
 from mindie_epcheck.schema.generate import SCHEMA_KINDS, SchemaKind, render_schema
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -31,7 +31,6 @@ OUTPUT_HELP = Text(
     "standard output.",
     "将 Schema 写入 FILE（整体替换，不会留下写了一半的文件），而不是输出到标准输出。",
 )
-WRITE_FAILED = Text("failed to write {path}: {reason}", "写入 {path} 失败：{reason}")
 
 
 def schema_command(lang: Lang) -> click.Command:
@@ -71,35 +70,13 @@ def write_schema(kind: SchemaKind, output: str | None, lang: Lang) -> int:
     if output is None:
         sys.stdout.write(text)
         return EXIT_OK
+
+    def render(stream: TextIO) -> None:
+        stream.write(text)
+
     try:
-        replace_file(output, text)
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        print_error(WRITE_FAILED.format(path=output, reason=reason), lang)
+        write_atomic(OutputTarget("schema", output), render)
+    except OutputError as error:
+        print_error(error.text, lang)
         return EXIT_USAGE
     return EXIT_OK
-
-
-def replace_file(path: str, text: str) -> None:
-    """Write `text` to a temporary file beside `path`, then rename it over `path`.
-
-    A reader sees the old file or the new one, never a partial write. The new file gets the
-    mode a plain `open` would give it (0666 less the umask), not mkstemp's 0600.
-    """
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".epcheck-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o666 & ~_current_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
-def _current_umask() -> int:
-    # os.umask can only be read by setting it, so set it back at once.
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
