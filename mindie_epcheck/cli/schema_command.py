@@ -14,6 +14,9 @@ from mindie_epcheck.report.output import OutputError, OutputTarget, write_atomic
 from mindie_epcheck.schema.generate import SCHEMA_KINDS, SchemaKind, render_schema
 
 EXIT_OK, EXIT_USAGE = 0, 2
+WRITE_FAILED = Text(
+    "-o {path}: cannot write the schema: {reason}", "-o {path}：无法写入 Schema：{reason}"
+)
 
 SCHEMA_HELP = Text(
     "Print the JSON Schema (Draft 2020-12) of MindIE Service's config.json or of an HCCL "
@@ -75,7 +78,7 @@ def write_schema(kind: SchemaKind, output: str | None, lang: Lang) -> int:
         stream.write(text)
 
     try:
-        write_atomic(OutputTarget("schema", output), render)
+        write_atomic(OutputTarget("schema", output), render, WRITE_FAILED)
     except OutputError as error:
         print_error(error.text, lang)
         return EXIT_USAGE

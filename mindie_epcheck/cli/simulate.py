@@ -27,6 +27,9 @@ from mindie_epcheck.report.simulate_format import render_json, render_table
 from mindie_epcheck.source.document import load
 
 PROGRESS_LABEL = Text("simulating dispatch", "正在仿真分发")
+PLOT_WRITE_FAILED = Text(
+    "--plot {path}: cannot write the picture: {reason}", "--plot {path}：无法写入图片：{reason}"
+)
 
 
 def simulation_options(options: dict[str, Any]) -> SimulationOptions:
@@ -94,7 +97,7 @@ def simulate_command(options: dict[str, Any], lang: Lang) -> int:
         def render(stream: TextIO) -> None:
             stream.write(svg)
 
-        write_atomic(OutputTarget("svg", plot), render)
+        write_atomic(OutputTarget("svg", plot), render, PLOT_WRITE_FAILED)
     if options["output_format"] == "json":
         render_json(results, sys.stdout)
     else:
