@@ -133,3 +133,23 @@ def test_simulate_table_marks_estimates() -> None:
     assert "GiB" in result.stdout
     chinese = run_cli("simulate", str(DUAL_NODE), "--nodes", "2", "--trials", "100", "--lang", "zh")
     assert "估算" in chinese.stdout
+
+
+def test_simulate_unwritable_plot_is_usage_error(tmp_path: Path) -> None:
+    plot = tmp_path / "missing" / "cost.svg"
+    result = run_cli(
+        "simulate", str(DUAL_NODE), "--nodes", "2", "--trials", "50", "--plot", str(plot)
+    )
+    assert result.exit_code == 2
+    assert "--plot" in result.stderr
+
+
+def test_simulate_huge_coefficient_is_usage_error(tmp_path: Path) -> None:
+    config = json.loads(DUAL_NODE.read_text())
+    block = config["BackendConfig"]["ModelDeployConfig"]["ModelConfig"][0]["models"]["deepseekv2"]
+    block["alltoall_ep_buffer_scale_factors"] = [[0, 1e300]]
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    result = run_cli("simulate", str(path), "--nodes", "2", "--trials", "50")
+    assert result.exit_code == 2
+    assert "cannot simulate" in result.stderr

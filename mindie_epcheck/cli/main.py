@@ -230,7 +230,7 @@ def build_cli(lang: Lang) -> click.Group:
     )
     @click.option(
         "--target",
-        type=click.FloatRange(1e-9, 0.5),
+        type=click.FloatRange(1e-5, 0.5),
         default=1e-3,
         show_default=True,
         help=text("target"),

@@ -20,7 +20,7 @@ from mindie_epcheck.i18n import Lang, Text, choose_language
 from mindie_epcheck.model.context import Subject
 from mindie_epcheck.pipeline import InputError, build_subject, ranktable_input, read_file
 from mindie_epcheck.report.errors import print_error
-from mindie_epcheck.report.output import OutputTarget, write_atomic
+from mindie_epcheck.report.output import OutputError, OutputTarget, write_atomic
 from mindie_epcheck.report.plot_svg import render_svg
 from mindie_epcheck.report.progress import delayed_progress
 from mindie_epcheck.report.simulate_format import render_json, render_table
@@ -110,22 +110,16 @@ def simulate(options: dict[str, Any]) -> int:
     lang = choose_language(options["lang"])
     try:
         return simulate_command(options, lang)
-    except (UsageError, InputError) as problem:
+    except (UsageError, InputError, OutputError) as problem:
         print_error(problem.text, lang)
         return EXIT_USAGE
-    except ValueError as problem:
-        # A bad --skew specification or histogram file: the message names the problem.
+    except (ValueError, OverflowError, MemoryError) as problem:
+        # A bad --skew or histogram file, or values the simulator cannot size (a coefficient
+        # of 1e300, NaN): the message names the problem.
+        reason = str(problem) or type(problem).__name__
         print_error(
-            Text("invalid --skew: {reason}", "--skew 无效：{reason}").format(reason=problem), lang
-        )
-        return EXIT_USAGE
-    except BrokenPipeError:
-        raise
-    except OSError as problem:
-        reason = problem.strerror or type(problem).__name__
-        print_error(
-            Text("cannot write --plot {path}: {reason}", "无法写入 --plot {path}：{reason}").format(
-                path=options["plot"], reason=reason
+            Text("cannot simulate this input: {reason}", "无法仿真该输入：{reason}").format(
+                reason=reason
             ),
             lang,
         )
