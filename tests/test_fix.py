@@ -24,6 +24,8 @@ SAMPLE_CASES = [
     ("EP310-buffer-factors-tail.bad.json", "EP310", ["--unsafe-fixes"], 3),
 ]
 CLEAN_SAMPLE = RULE_SAMPLES / "EP208-moe-ep-tp-product.good.json"
+# A full config.json whose ModelDeployConfig sits at the top level, beside BackendConfig.
+TOP_LEVEL_DEPLOY = REPO / "tests" / "cases" / "configs" / "mdc-top-level.json"
 
 
 @pytest.fixture(autouse=True)
@@ -47,6 +49,13 @@ def codes_of(path: Path, *args: str) -> list[str]:
 def changed_lines(before: str, after: str) -> list[str]:
     diff = difflib.ndiff(before.splitlines(keepends=True), after.splitlines(keepends=True))
     return [line for line in diff if line[:1] in "+-"]
+
+
+def fixes_of(path: Path, code: str) -> list[object]:
+    """Return the "fix" field of each finding with `code`, None where it has no fix."""
+    result = run_cli("validate", str(path), "--format", "json")
+    findings = json.loads(result.stdout)["findings"]
+    return [finding["fix"] for finding in findings if finding["code"] == code]
 
 
 def with_source_problems(text: str) -> str:
@@ -217,3 +226,117 @@ def test_touching_fixes_wait_for_next_pass() -> None:
 
     assert text == "xcdzf"
     assert applied == 2
+
+
+def test_fix_moves_top_level_deploy_config(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    before = TOP_LEVEL_DEPLOY.read_text(encoding="utf-8")
+    path.write_text(before, encoding="utf-8")
+    original = json.loads(before)
+    fixes = fixes_of(path, "EP105")
+    assert len(fixes) == 1
+    assert fixes[0] is not None
+
+    run_cli("validate", str(path), "--fix")
+
+    after = json.loads(path.read_text(encoding="utf-8"))
+    assert "EP105" not in codes_of(path)
+    assert "ModelDeployConfig" not in after
+    assert after["BackendConfig"]["ModelDeployConfig"] == original["ModelDeployConfig"]
+    assert after["ServerConfig"] == original["ServerConfig"]
+    assert after["BackendConfig"]["ScheduleConfig"] == original["BackendConfig"]["ScheduleConfig"]
+
+
+def test_fix_moved_section_is_reindented(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(TOP_LEVEL_DEPLOY.read_text(encoding="utf-8"), encoding="utf-8")
+
+    run_cli("validate", str(path), "--fix")
+
+    text = path.read_text(encoding="utf-8")
+    assert '\n        "ModelDeployConfig": {\n            "maxSeqLen": 4096,' in text
+    assert '\n                    "modelName": "DeepSeek-R1_w8a8",' in text
+
+
+def test_fix_move_twice_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(TOP_LEVEL_DEPLOY.read_text(encoding="utf-8"), encoding="utf-8")
+    run_cli("validate", str(path), "--fix")
+    once = path.read_bytes()
+    modified = path.stat().st_mtime_ns
+
+    run_cli("validate", str(path), "--fix")
+
+    assert path.read_bytes() == once
+    assert path.stat().st_mtime_ns == modified
+
+
+def test_fix_moves_last_members_in_two_passes(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    before = (
+        '{\n  "BackendConfig": {\n    "backendName": "x"\n  },\n'
+        '  "ScheduleConfig": {"maxBatchSize": 1},\n'
+        '  "ModelDeployConfig": {\n    "maxSeqLen": 1\n  }\n}\n'
+    )
+    path.write_text(before, encoding="utf-8")
+
+    run_cli("validate", str(path), "--fix")
+
+    after = path.read_text(encoding="utf-8")
+    assert json.loads(after) == {
+        "BackendConfig": {
+            "backendName": "x",
+            "ScheduleConfig": {"maxBatchSize": 1},
+            "ModelDeployConfig": {"maxSeqLen": 1},
+        }
+    }
+    assert '\n    "ModelDeployConfig": {\n      "maxSeqLen": 1\n    }\n  }\n}\n' in after
+    assert "EP105" not in codes_of(path)
+
+
+def test_fix_moves_model_config_into_deploy(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(
+        '{"BackendConfig": {"ModelDeployConfig": {"maxSeqLen": 1}, '
+        '"ModelConfig": [{"modelName": "a"}]}}',
+        encoding="utf-8",
+    )
+
+    run_cli("validate", str(path), "--fix")
+
+    assert path.read_text(encoding="utf-8") == (
+        '{"BackendConfig": {"ModelDeployConfig": {"maxSeqLen": 1, '
+        '"ModelConfig": [{"modelName": "a"}]}}}'
+    )
+
+
+@pytest.mark.parametrize(
+    ("case", "text"),
+    [
+        (
+            "target exists",
+            '{"BackendConfig": {"ModelDeployConfig": {"maxSeqLen": 1}}, '
+            '"ModelDeployConfig": {"maxSeqLen": 2}}',
+        ),
+        ("parent missing", '{"ServerConfig": {"port": 1025}, "ScheduleConfig": {}}'),
+        (
+            "model config parent missing",
+            '{"BackendConfig": {"backendName": "x", "ModelConfig": [{"modelName": "a"}]}}',
+        ),
+        (
+            "ep option in entry",
+            '{"BackendConfig": {"ModelDeployConfig": {"ModelConfig": '
+            '[{"modelName": "a", "ep_level": 2, "models": {"deepseekv2": {}}}]}}}',
+        ),
+    ],
+)
+def test_misplaced_key_without_fix(case: str, text: str, tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(text, encoding="utf-8")
+    fixes = fixes_of(path, "EP105")
+    assert fixes, case
+    assert fixes == [None] * len(fixes), case
+
+    run_cli("validate", str(path), "--fix")
+
+    assert path.read_text(encoding="utf-8") == text

@@ -61,6 +61,43 @@ def remove_member(text: str, member: Member) -> Edit | None:
     return Edit(member.key_start, skip_blanks(text, end), "")
 
 
+def remove_last_member(text: str, member: Member) -> Edit | None:
+    """Return an edit that deletes `member` (the last in its object) and the comma before it.
+
+    Return None when no comma precedes the key, as for the only member of an object. Also
+    return None when a comment sits between the comma and the key or after the value.
+    """
+    before = member.key_start
+    while before > 0 and text[before - 1] in " \t\r\n":
+        before -= 1
+    if before == 0 or text[before - 1] != ",":
+        return None
+    after = skip_blanks(text, member.node.end)
+    if after < len(text) and text[after] != "}":
+        return None
+    end = member.node.end
+    while end < len(text) and text[end] in _BLANKS:
+        end += 1
+    return Edit(before - 1, end, "")
+
+
+def rebased_member_text(text: str, member: Member, indent: str) -> str:
+    """Return '"key": value' of `member` verbatim, re-indented to start at `indent`.
+
+    Each later line that starts with the indentation of the key's line gets `indent` in
+    its place, and other lines stay unchanged. JSON strings cannot span lines, so only
+    whitespace between tokens changes.
+    """
+    old_indent = indentation(text, member.key_start)
+    first, *rest = text[member.key_start : member.node.end].split("\n")
+    lines = [first]
+    for line in rest:
+        if line.startswith(old_indent):
+            line = indent + line[len(old_indent) :]
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def insert_member_after(text: str, member: Member, entry: str) -> Edit:
     """Return an edit that inserts `entry` ('"key": value') as the next member.
 

@@ -8,7 +8,14 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mindie_epcheck.findings import Severity
+from mindie_epcheck.findings import Fix, Severity
+from mindie_epcheck.fix.edits import (
+    indentation,
+    insert_member_after,
+    rebased_member_text,
+    remove_last_member,
+    remove_member,
+)
 from mindie_epcheck.i18n import Text
 from mindie_epcheck.model.build import StructuralError, missing_fields
 from mindie_epcheck.model.context import SectionCheck, Subject
@@ -305,6 +312,7 @@ def _unknown_hit(check: SectionCheck, key: str, match: str) -> Hit:
     bad='{"BackendConfig": {...}, "ModelDeployConfig": {...}}',
     good='{"BackendConfig": {"ModelDeployConfig": {...}}}',
     fix=Text("Move the key to where MindIE reads it.", "将该键移动到 MindIE 读取的位置。"),
+    autofix="sometimes",
 )
 def misplaced_key(subject: Subject) -> Iterator[Hit]:
     for check in subject.sections:
@@ -312,10 +320,55 @@ def misplaced_key(subject: Subject) -> Iterator[Hit]:
         for key in check.ref.raw:
             if key in placements:
                 right, severity = placements[key]
-                yield _misplaced_hit(check, key, right, severity)
+                fix = _move_section_fix(subject, check, key)
+                yield _misplaced_hit(check, key, right, severity, fix)
 
 
-def _misplaced_hit(check: SectionCheck, key: str, right: str, severity: Severity) -> Hit:
+# Whole sections that EP105 moves: (model class of the object they sit in, key) -> the
+# member of that object which is the target parent. Other misplaced keys get no fix.
+_MOVABLE_SECTIONS = {
+    ("ServiceConfig", "ModelDeployConfig"): "BackendConfig",
+    ("ServiceConfig", "ScheduleConfig"): "BackendConfig",
+    ("BackendConfig", "ModelConfig"): "ModelDeployConfig",
+}
+
+
+def _move_section_fix(subject: Subject, check: SectionCheck, key: str) -> Fix | None:
+    """Return the fix that moves section `key` into its target parent, if that is safe.
+
+    The member text moves verbatim, re-indented to the target level. Return None when the
+    target parent is missing, is not an object or is empty. Also return None when it
+    already has `key`, because the user must merge the two by hand. The same goes for
+    `key` written twice in this object and for a comment that blocks a clean removal.
+    """
+    parent_key = _MOVABLE_SECTIONS.get((check.ref.model.__name__, key))
+    if parent_key is None:
+        return None
+    document = subject.document
+    text = document.text
+    section, _, missing = document.resolve(check.ref.pointer)
+    if section is None or missing or section.members is None:
+        return None
+    if sum(1 for member in section.members if member.key == key) != 1:
+        return None
+    moved = section.member(key)
+    target = section.member(parent_key)
+    if moved is None or target is None or not target.node.members:
+        return None
+    if target.node.member(key) is not None:
+        return None
+    # NOTE: a comment on the lines above the key is not part of the member and stays behind.
+    removal = remove_member(text, moved) or remove_last_member(text, moved)
+    if removal is None:
+        return None
+    last = target.node.members[-1]
+    entry = rebased_member_text(text, moved, indentation(text, last.key_start))
+    return Fix((removal, insert_member_after(text, last, entry)), safe=True)
+
+
+def _misplaced_hit(
+    check: SectionCheck, key: str, right: str, severity: Severity, fix: Fix | None
+) -> Hit:
     pointer = join_pointer(check.ref.pointer, key)
     here = check.ref.pointer or "/"
     return Hit(
@@ -327,6 +380,7 @@ def _misplaced_hit(check: SectionCheck, key: str, right: str, severity: Severity
         Text("Move {key} to {right}.", "将 {key} 移到 {right}。").format(key=key, right=right),
         part="key",
         severity=severity,
+        fix=fix,
     )
 
 
