@@ -333,9 +333,9 @@ def list_rules(output_format: str, lang: Lang) -> int:
 
 
 def explain(code: str, lang: Lang) -> int:
-    wanted = code.strip().upper()
+    requested = code.strip().upper()
     for declared in all_rules():
-        if declared.code == wanted or declared.name == code.strip().lower():
+        if declared.code == requested or declared.name == code.strip().lower():
             render_explain(declared, lang, sys.stdout)
             return EXIT_OK
     print_error(messages.UNKNOWN_CODE.format(code=code), lang)
