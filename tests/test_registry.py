@@ -25,7 +25,8 @@ def test_rule_documented_in_both_languages(declared) -> None:  # type: ignore[no
         assert any("\u4e00" <= char <= "\u9fff" for char in text.zh), (
             f"{declared.code}: Chinese text has no Chinese characters: {text.zh!r}"
         )
-    assert doc.bad.strip() and doc.good.strip()
+    assert doc.bad.strip(), f"{declared.code} lacks a bad example"
+    assert doc.good.strip(), f"{declared.code} lacks a good example"
 
 
 def test_duplicate_code_rejected() -> None:

@@ -317,7 +317,7 @@ def _validate(options: dict[str, Any], resolver: SettingsResolver, lang: Lang) -
 def _subtract_baseline(
     reports: list[FileReport], path: str, known: Counter[tuple[str, str, str]], lang: Lang
 ) -> None:
-    """Drop the findings the baseline records from each report and say how many went."""
+    """Drop the findings the baseline records from each report and count the findings dropped."""
     folder = os.path.dirname(os.path.abspath(path))
     suppressed = 0
     for report in reports:

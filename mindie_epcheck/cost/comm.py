@@ -2,8 +2,8 @@
 
 Level 1 (AllGather EP): each device gathers the hidden states of its EP group and
 reduce-scatters the results back. Level 2 (AllToAll EP): each device dispatches its tokens'
-top-k rows to the ranks that hold the experts and gets the results back; only the share
-bound for other devices leaves, and the share bound for other nodes crosses the NIC.
+top-k rows to the ranks with the experts and gets the results back. Only the share bound for
+other devices leaves the device, and only the share bound for other nodes crosses the NIC.
 Times follow an alpha-beta model, t = steps * alpha + bytes / beta, per link class, with
 intra- and inter-node transfers overlapping. Every figure is an estimate.
 """

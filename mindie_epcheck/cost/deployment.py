@@ -29,7 +29,7 @@ MIB = 1024**2
 
 @dataclass(frozen=True, slots=True)
 class Deployment:
-    """One model instance as the cost model sees it; sizes are the effective MindIE values."""
+    """One model instance as input to the cost model, with the effective MindIE sizes."""
 
     facts: ModelFacts
     quantization: str
@@ -57,7 +57,7 @@ class Deployment:
     hccl_buffsize_mb: int
     # False when NPU_MEMORY_FRACTION came from MindIE's default, not the user's environment.
     memory_fraction_given: bool = False
-    # False when neither the weights nor the names said the precision, so bf16 is assumed.
+    # False when neither the weights nor the names give the precision, so bf16 is assumed.
     quantization_known: bool = True
 
     @property
@@ -141,14 +141,19 @@ def build_deployment(
         return None
     if layout.tp is None or layout.moe_tp is None or min(layout.tp, layout.moe_tp) < 1:
         return None
+
     profiles = load_profiles()
     key = hardware_key or subject.hardware.name
     if key not in profiles:
         return None
+
     deploy = view.deploy
     schedule = view.schedule
+    # Absent lengths take the values of MindIE 3.0's shipped config.json (maxSeqLen 2560,
+    # maxBatchSize 200).
     max_seq_len = (deploy.max_seq_len if deploy else None) or 2560
     speculative = _speculative_tokens(entry)
+
     return Deployment(
         facts=facts,
         quantization=facts.quantization or "bf16",

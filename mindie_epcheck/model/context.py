@@ -1,4 +1,4 @@
-"""What a lint run knows besides the file: options, environment, rank table, model facts."""
+"""Inputs of a lint run besides the file: options, environment, rank table, model facts."""
 
 from __future__ import annotations
 

@@ -362,7 +362,7 @@ def quantization_from_names(*names: str | None) -> str | None:
 
     The names are searched in the order given, so pass the weight directory's name before
     modelName: it describes the weights themselves. Within one name a quantized format wins
-    over bf16/fp16, because a name such as "DeepSeek-R1-bf16-hfd-w8a8" says which bf16
+    over bf16/fp16, because a name such as "DeepSeek-R1-bf16-hfd-w8a8" names the bf16
     weights were quantized.
     """
     for name in names:

@@ -99,7 +99,7 @@ def read_extras(raw: dict[str, Any]) -> dict[str, ExtraValue]:
 
 
 def infer_nodes(extras: dict[str, ExtraValue], per_node: int | None) -> int | None:
-    """Guess the node count from an explicit layout when no rank table says it."""
+    """Guess the node count from an explicit layout when no rank table gives it."""
 
     def value(key: str, default: int) -> int:
         extra = extras[key]

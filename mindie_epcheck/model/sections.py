@@ -39,7 +39,7 @@ def _section_type(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
 
 @functools.cache
 def section_fields(model: type[BaseModel]) -> tuple[tuple[str, type[BaseModel], bool], ...]:
-    """The (key, model class, is list) of each field of `model` that is itself a section."""
+    """Return (key, model class, is list) for each field of `model` that is itself a section."""
     found = []
     for name, info in model.model_fields.items():
         child, is_list = _section_type(info.annotation)

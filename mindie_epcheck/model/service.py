@@ -1,7 +1,7 @@
 """Typed model of MindIE Service's config.json (MindIE 2.x and 3.0).
 
-Every field is optional in the pydantic sense so that a config with mistakes still gives a
-partial model for the rules; a field MindIE requires carries `REQUIRED` in its schema extras
+Every field is optional in the pydantic sense, so that a config with mistakes still gives a
+partial model for the rules. A field MindIE requires carries `REQUIRED` in its schema extras,
 and a rule reports it when absent. Types are strict, as MindIE's C++ parser reads them:
 an integer field does not take 8.0 or "8", a bool field does not take "true".
 

@@ -1,8 +1,8 @@
 """Typed views of the service configs inside a document, each with the pointers of its parts.
 
-A whole config.json gives one view; a bare ModelDeployConfig or ModelConfig entry gives a
-view with only that part; a MindIE-MS user_config.json gives one view per embedded
-service config, with the world size that its pod counts imply.
+A whole config.json gives one view. A bare ModelDeployConfig, ModelConfig entry or
+ModelConfig array gives a view with only that part. A MindIE-MS user_config.json gives one
+view per embedded service config, with the world size that its pod counts imply.
 """
 
 from __future__ import annotations

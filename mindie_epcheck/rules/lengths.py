@@ -17,8 +17,8 @@ from mindie_epcheck.model.context import Subject
 from mindie_epcheck.model.view import ServiceView
 from mindie_epcheck.rules.registry import Hit, rule
 
-# Output limit in tokens below which EP504 warns. A judgment, not a MindIE limit: answers
-# cut this short look like a bug to users.
+# Output limit in tokens below which EP504 warns. It is a judgment, not a MindIE limit:
+# model replies cut this short look like a bug to users.
 SHORT_OUTPUT_TOKENS = 1024
 
 

@@ -33,7 +33,7 @@ class Hit:
 
     `part` picks the span: "value" (default), "key", or "start" (the first line of the
     value). `offsets`, when set, is an exact character range in the text and wins. `fix`,
-    when set, holds the edits that `validate --fix` may apply.
+    when set, contains the edits that `validate --fix` may apply.
     """
 
     pointer: str

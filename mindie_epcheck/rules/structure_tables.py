@@ -30,7 +30,7 @@ EXAMPLE_VALUES = {
 }
 
 # ModelConfig extras that MindIE 2.x/3.0 code or its published configs use, besides the
-# parallel sizes; an unknown key close to one of these is reported as a misspelling.
+# parallel sizes. An unknown key close to one of these is reported as a misspelling.
 KNOWN_EXTRAS = frozenset(
     {
         "tp",

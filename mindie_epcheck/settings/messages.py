@@ -12,10 +12,12 @@ def fill(template: Text, **params: Any) -> Text:
     Chinese to the Chinese one."""
 
     def pick(lang: str) -> dict[str, Any]:
-        return {
-            name: (value.en if lang == "en" else value.zh) if isinstance(value, Text) else value
-            for name, value in params.items()
-        }
+        picked: dict[str, Any] = {}
+        for name, value in params.items():
+            if isinstance(value, Text):
+                value = value.en if lang == "en" else value.zh
+            picked[name] = value
+        return picked
 
     return Text(template.en.format(**pick("en")), template.zh.format(**pick("zh")))
 

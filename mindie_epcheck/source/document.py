@@ -13,8 +13,8 @@ from mindie_epcheck.source.nodes import Member, Node, join_pointer, split_pointe
 from mindie_epcheck.source.parser import JsonSyntaxError, Problem, parse
 from mindie_epcheck.source.positions import LineIndex
 
-# MindIE Service refuses a config.json or rank table larger than 10 MB (file checks in
-# MindIE-LLM 3.0's config loader); epcheck does not parse past that either, which also
+# MindIE Service rejects a config.json or rank table larger than 10 MB (file checks in
+# MindIE-LLM 3.0's config loader). epcheck does not parse past that either, which also
 # bounds its own time and memory.
 MAX_FILE_BYTES = 10 * 1024 * 1024
 

@@ -93,7 +93,7 @@ def detect_kind(value: Any) -> DocumentKind:
 
 
 def _is_entry_list(value: Any) -> bool:
-    """A non-empty array whose items are all objects with ModelConfig entry keys."""
+    """Return whether `value` is a non-empty array of objects with ModelConfig entry keys."""
     return (
         isinstance(value, list)
         and bool(value)

@@ -1,8 +1,9 @@
 """A tolerant, position-keeping JSON parser.
 
-Strict RFC 8259 JSON, like MindIE's parser (nlohmann::json), with four exceptions that it
-records as problems and then parses past, so that one run reports every mistake: comments,
-trailing commas, NaN/Infinity, and duplicate keys (kept in the tree, last one wins).
+Strict RFC 8259 JSON, like MindIE's parser (nlohmann::json), with four exceptions. The
+parser records comments, trailing commas, NaN/Infinity and duplicate keys (kept in the
+tree, last one wins) as problems and parses past them, so that one run reports every
+mistake.
 Anything else ends the parse with one `JsonSyntaxError`.
 
 The parser keeps its own stack instead of recursing, so deep nesting cannot exhaust
@@ -93,7 +94,7 @@ class _Frame:
 
 
 def describe(text: str, offset: int) -> str:
-    """Describe what stands at `offset` for an error message: a quoted character or EOF."""
+    """Describe the text at `offset` for an error message: a quoted character or EOF."""
     if offset >= len(text):
         return "EOF"
     char = text[offset]
