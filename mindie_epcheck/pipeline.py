@@ -12,6 +12,15 @@ from mindie_epcheck.findings import Finding
 from mindie_epcheck.i18n import Text
 from mindie_epcheck.model.assumptions import assumptions
 from mindie_epcheck.model.build import build
+from mindie_epcheck.model.compiled import (
+    DEEPSEEK_V2_OPTIONS,
+    MODEL_DEPLOY_CONFIG,
+    MODEL_ENTRY,
+    RANK_SERVER,
+    RANKTABLE,
+    SCHEDULE_CONFIG,
+    SERVICE_CONFIG,
+)
 from mindie_epcheck.model.context import (
     HardwareChoice,
     RanktableInput,
@@ -30,15 +39,7 @@ from mindie_epcheck.model.facts import (
     read_weights_config,
 )
 from mindie_epcheck.model.hardware import infer_hardware
-from mindie_epcheck.model.ranktable import RankServer, Ranktable
 from mindie_epcheck.model.sections import SectionRef, walk_sections
-from mindie_epcheck.model.service import (
-    DeepseekV2Options,
-    ModelDeployConfig,
-    ModelEntry,
-    ScheduleConfig,
-    ServiceConfig,
-)
 from mindie_epcheck.model.view import EntryView, ServiceView, build_views
 from mindie_epcheck.rules.registry import Rule
 from mindie_epcheck.rules.runner import run_rules
@@ -106,7 +107,7 @@ def _unreadable(path: str, error: OSError) -> InputError:
 def ranktable_input(document: SourceDocument) -> RanktableInput:
     table = None
     if detect_kind(document.value) == DocumentKind.RANKTABLE:
-        table, _ = build(Ranktable, document.value, "")
+        table, _ = build(RANKTABLE, document.value, "")
     return RanktableInput(document, table)
 
 
@@ -116,26 +117,26 @@ def view_sections(view: ServiceView) -> list[SectionCheck]:
     required = view.kind != DocumentKind.MS_USER_CONFIG
     refs: list[SectionRef] = []
     if view.kind in (DocumentKind.SERVICE_CONFIG, DocumentKind.MS_USER_CONFIG):
-        refs.extend(walk_sections(ServiceConfig, view.raw, view.base))
+        refs.extend(walk_sections(SERVICE_CONFIG, view.raw, view.base))
     elif view.kind == DocumentKind.MODEL_DEPLOY_CONFIG:
         inner = view.raw.get("ModelDeployConfig", view.raw)
-        refs.extend(walk_sections(ModelDeployConfig, inner, view.pointer("deploy")))
+        refs.extend(walk_sections(MODEL_DEPLOY_CONFIG, inner, view.pointer("deploy")))
         refs.extend(
-            walk_sections(ScheduleConfig, view.raw.get("ScheduleConfig"), "/ScheduleConfig")
+            walk_sections(SCHEDULE_CONFIG, view.raw.get("ScheduleConfig"), "/ScheduleConfig")
         )
     elif view.kind == DocumentKind.MODEL_CONFIG_ENTRY:
-        refs.extend(walk_sections(ModelEntry, view.raw, ""))
+        refs.extend(walk_sections(MODEL_ENTRY, view.raw, ""))
     elif view.kind == DocumentKind.MODEL_CONFIG_LIST:
         for entry in view.entries:
-            refs.extend(walk_sections(ModelEntry, entry.raw, entry.pointer))
+            refs.extend(walk_sections(MODEL_ENTRY, entry.raw, entry.pointer))
     for entry in view.entries:
         for key, (_, raw) in entry.blocks.items():
-            refs.append(SectionRef(DeepseekV2Options, raw, entry.at("models", key)))
+            refs.append(SectionRef(DEEPSEEK_V2_OPTIONS, raw, entry.at("models", key)))
     return [SectionCheck(ref, required) for ref in refs]
 
 
 def ranktable_sections(kind: DocumentKind, value: object) -> list[SectionCheck]:
-    model = Ranktable if kind == DocumentKind.RANKTABLE else RankServer
+    model = RANKTABLE if kind == DocumentKind.RANKTABLE else RANK_SERVER
     return [SectionCheck(ref) for ref in walk_sections(model, value, "")]
 
 
@@ -199,13 +200,14 @@ def build_subject(
         subject.sections.extend(view_sections(view))
         subject.errors.extend(view.errors)
     if kind in (DocumentKind.RANKTABLE, DocumentKind.RANKTABLE_SERVER):
-        model = Ranktable if kind == DocumentKind.RANKTABLE else RankServer
-        table, errors = build(model, document.value, "")
+        if kind == DocumentKind.RANKTABLE:
+            table, errors = build(RANKTABLE, document.value, "")
+            subject.own_ranktable = RanktableInput(document, table)
+        else:
+            errors = build(RANK_SERVER, document.value, "")[1]
+            subject.own_ranktable = RanktableInput(document, None)
         subject.errors.extend(errors)
         subject.sections.extend(ranktable_sections(kind, document.value))
-        subject.own_ranktable = RanktableInput(
-            document, table if isinstance(table, Ranktable) else None
-        )
     for _, entry in subject.entries():
         facts, note = resolve_facts(entry, model_config)
         subject.facts[entry.pointer] = facts

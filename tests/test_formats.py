@@ -29,7 +29,7 @@ from mindie_epcheck.findings import Finding, Severity, Span
 from mindie_epcheck.i18n import Text
 from mindie_epcheck.report import output
 from mindie_epcheck.report.base import FileReport, RunReport
-from mindie_epcheck.report.formats import REPORTERS
+from mindie_epcheck.report.formats import REPORTERS, make_reporter
 from mindie_epcheck.report.github import workflow_command
 from mindie_epcheck.report.junit import JunitReporter
 from mindie_epcheck.rules.registry import all_rules
@@ -516,9 +516,9 @@ def test_junit_replaces_characters_invalid_in_xml() -> None:
 
 def test_every_format_renders_empty_run() -> None:
     run = RunReport([FileReport("empty.json", None, [])], "en", rule_codes=["EP001"])
-    for name, reporter in REPORTERS.items():
+    for name in REPORTERS:
         stream = StringIO()
-        reporter().render(run, stream)
+        make_reporter(name).render(run, stream)
         if name in ("concise", "jsonl", "github"):
             assert stream.getvalue() == "", name
         else:

@@ -16,8 +16,8 @@ from rule_samples import codes, config, lint_families, only, rule_samples, sampl
 
 from mindie_epcheck.findings import Finding
 from mindie_epcheck.model.build import build
+from mindie_epcheck.model.compiled import MODEL_ENTRY
 from mindie_epcheck.model.context import Settings
-from mindie_epcheck.model.service import ModelEntry
 from mindie_epcheck.model.view import EntryView
 from mindie_epcheck.rules.expert_common import names_other_family
 from mindie_epcheck.rules.expert_level import Truncation, whole_factors
@@ -351,6 +351,6 @@ def test_ep319_model_type_block_for_other_version() -> None:
 )
 def test_names_other_family(name: str, path: str, other: bool) -> None:
     raw = {"modelName": name, "modelWeightPath": path, "worldSize": 8}
-    entry, _ = build(ModelEntry, raw, "")
+    entry, _ = build(MODEL_ENTRY, raw, "")
     assert entry is not None
     assert names_other_family(EntryView(entry, "", raw)) is other

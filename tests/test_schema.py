@@ -22,6 +22,7 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from mindie_epcheck.cli.schema_command import schema_command
 from mindie_epcheck.model.build import StructuralError, build, missing_fields
+from mindie_epcheck.model.compiled import RANKTABLE
 from mindie_epcheck.model.context import SectionCheck
 from mindie_epcheck.model.layout import PARALLEL_KEYS, ExtraStatus, read_extra
 from mindie_epcheck.model.ranktable import RankDevice, RankServer, Ranktable
@@ -40,8 +41,8 @@ from mindie_epcheck.model.service import (
 )
 from mindie_epcheck.model.view import EP_BLOCK_KEYS, build_views
 from mindie_epcheck.pipeline import ranktable_sections, view_sections
-from mindie_epcheck.schema import SCHEMA_FILES, SCHEMA_KINDS, SchemaKind, render_schema
-from mindie_epcheck.schema.generate import DRAFT_2020_12
+from mindie_epcheck.schema.generate import DRAFT_2020_12, render_schema
+from mindie_epcheck.schema.kinds import SCHEMA_FILES, SCHEMA_KINDS, SchemaKind
 from mindie_epcheck.source.kinds import DocumentKind, detect_kind
 from mindie_epcheck.source.nodes import join_pointer
 
@@ -290,7 +291,7 @@ def model_errors(kind: DocumentKind, value: Any) -> tuple[set[str], set[str]]:
             structural.extend(view.errors)
             checks.extend(view_sections(view))
     else:
-        structural.extend(build(Ranktable, value, "")[1])
+        structural.extend(build(RANKTABLE, value, "")[1])
         checks.extend(ranktable_sections(kind, value))
     missing = {
         check.ref.pointer

@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 
 from mindie_epcheck.cli import messages
-from mindie_epcheck.cli.fixing import FixOutcome, FixRequest, fix_file
+from mindie_epcheck.cli.fix_request import FixOutcome, FixRequest
 from mindie_epcheck.findings import Finding, Severity
 from mindie_epcheck.i18n import Lang, Text, choose_language
 from mindie_epcheck.model.context import ENV_KEYS, RanktableInput, Settings
@@ -23,7 +23,6 @@ from mindie_epcheck.pipeline import (
 from mindie_epcheck.report.base import FileReport, RunReport
 from mindie_epcheck.report.errors import print_error
 from mindie_epcheck.report.output import OutputError, OutputTarget, check_targets, write_reports
-from mindie_epcheck.report.rules_format import render_explain, render_rules
 from mindie_epcheck.rules.registry import Rule, all_rules
 from mindie_epcheck.settings import (
     FileSettings,
@@ -215,6 +214,9 @@ def _fix_file(
         fixed, _ = _lint_file(report.name, changed, options, resolver, ranktable, model_config)
         return fixed.findings
 
+    # Imported here: most runs fix nothing.
+    from mindie_epcheck.cli.fixing import fix_file
+
     lang = choose_language(options["lang"])
     try:
         return fix_file(path, data, report, lint, request, sys.stdout, lang)
@@ -328,11 +330,15 @@ def _subtract_baseline(
 
 
 def list_rules(output_format: str, lang: Lang) -> int:
+    from mindie_epcheck.report.rules_format import render_rules
+
     render_rules(all_rules(), output_format, lang, sys.stdout)
     return EXIT_OK
 
 
 def explain(code: str, lang: Lang) -> int:
+    from mindie_epcheck.report.rules_format import render_explain
+
     requested = code.strip().upper()
     for declared in all_rules():
         if declared.code == requested or declared.name == code.strip().lower():

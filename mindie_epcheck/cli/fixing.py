@@ -8,9 +8,9 @@ import os
 import stat
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TextIO
 
+from mindie_epcheck.cli.fix_request import FixOutcome, FixRequest
 from mindie_epcheck.findings import Finding
 from mindie_epcheck.fix.apply import applicable_fixes, fix_text
 from mindie_epcheck.i18n import Lang, Text
@@ -32,25 +32,6 @@ READ_ONLY = Text(
 WRITE_FAILED = Text(
     "{path}: cannot write the fixed file: {reason}", "{path}：无法写入修复后的文件：{reason}"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class FixRequest:
-    """The fix options of one run: --fix, --diff and --unsafe-fixes."""
-
-    write: bool
-    diff: bool
-    unsafe: bool
-
-
-@dataclass(slots=True)
-class FixOutcome:
-    """The report of the file after fixing, whether its text changed, and whether
-    writing it failed."""
-
-    report: FileReport
-    changed: bool
-    failed: bool = False
 
 
 def fix_file(

@@ -14,7 +14,6 @@ from click.shell_completion import CompletionItem
 
 from mindie_epcheck import __version__
 from mindie_epcheck.cli import commands
-from mindie_epcheck.cli import simulate as simulate_command
 from mindie_epcheck.cli.click_zh import use_chinese
 from mindie_epcheck.cli.messages import (
     EXPLAIN_HELP,
@@ -246,6 +245,9 @@ def build_cli(lang: Lang) -> click.Group:
     @click.option("--plot", type=click.Path(dir_okay=False), help=text("plot"))
     @lang_option
     def simulate(**options: Any) -> None:
+        # Imported here: only simulate needs the cost model's simulator.
+        from mindie_epcheck.cli import simulate as simulate_command
+
         sys.exit(simulate_command.simulate(options))
 
     @group.command("rules", help=RULES_HELP.get(lang))

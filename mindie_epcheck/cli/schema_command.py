@@ -11,7 +11,7 @@ from mindie_epcheck.cli.messages import OPTION_HELP
 from mindie_epcheck.i18n import Lang, Text, choose_language
 from mindie_epcheck.report.errors import print_error
 from mindie_epcheck.report.output import OutputError, OutputTarget, write_atomic
-from mindie_epcheck.schema.generate import SCHEMA_KINDS, SchemaKind, render_schema
+from mindie_epcheck.schema.kinds import SCHEMA_KINDS, SchemaKind
 
 EXIT_OK, EXIT_USAGE = 0, 2
 WRITE_FAILED = Text(
@@ -69,6 +69,9 @@ def schema_command(lang: Lang) -> click.Command:
 
 def write_schema(kind: SchemaKind, output: str | None, lang: Lang) -> int:
     """Write the schema of `kind` to `output`, or to standard output, and return the exit code."""
+    # Imported here: the generator needs pydantic, which no other command loads.
+    from mindie_epcheck.schema.generate import render_schema
+
     text = render_schema(kind)
     if output is None:
         sys.stdout.write(text)

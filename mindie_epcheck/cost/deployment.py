@@ -6,19 +6,18 @@ import json
 import math
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from mindie_epcheck.model.context import Subject
 from mindie_epcheck.model.facts import ModelFacts
-from mindie_epcheck.model.hardware import HardwareProfile, load_profiles
+from mindie_epcheck.model.hardware import DATA_DIR, HardwareProfile, load_profiles
 from mindie_epcheck.model.view import EntryView, ServiceView
 
 
 @cache
 def constants() -> dict[str, Any]:
     """Read the cost constants of data/cost.json once; callers must not change them."""
-    text = resources.files("mindie_epcheck").joinpath("model/data/cost.json").read_text("utf-8")
+    text = (DATA_DIR / "cost.json").read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 

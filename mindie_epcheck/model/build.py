@@ -1,27 +1,39 @@
 """Validate a JSON value against a model and keep going past errors.
 
-pydantic stops at the first invalid document, but a linter needs a model of everything that
-is right plus a list of everything that is wrong. `build` validates, records each error with
-the JSON pointer of the value, removes the invalid values, and validates again, so the rules
-get a partial model in which every present field has its declared type.
+A linter needs a model of everything that is right plus a list of everything that is wrong.
+`build` checks each field of the model's table (spec.py), records each error with the JSON
+pointer of the value, and leaves an invalid value out, so the rules get a partial model in
+which every present field has its declared type. Types are strict, as pydantic's strict mode
+and MindIE's C++ parser read them: an integer field takes no 8.0, "8" or true.
+
+What is left out: an invalid scalar, a list of scalars with any invalid item (whole), and a
+non-object item of a list of objects, which becomes an empty object so that later entries keep
+their indexes (the whole list, when no item is an object). Keys match the config.json names
+only; MindIE ignores the attribute names.
 """
 
 from __future__ import annotations
 
-import copy
+import functools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
-from mindie_epcheck.model.service import REQUIRED
+from mindie_epcheck.model.compiled import SPECS
+from mindie_epcheck.model.spec import (
+    AnyOf,
+    Choice,
+    FieldSpec,
+    Kind,
+    ListOf,
+    ModelRef,
+    ModelSpec,
+    ModelT,
+    Record,
+    TypeNode,
+)
 from mindie_epcheck.source.nodes import join_pointer
-
-ModelT = TypeVar("ModelT", bound=BaseModel)
-
-# One pass removes at least one invalid value; a config has far fewer than this many.
-MAX_PASSES = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,129 +53,163 @@ class MissingField:
     key: str
 
 
-_CATEGORY = {
-    "greater_than": "range",
-    "greater_than_equal": "range",
-    "less_than": "range",
-    "less_than_equal": "range",
-    "literal_error": "choice",
-    "string_pattern_mismatch": "pattern",
+# The name of each kind in messages ("expected string"), as pydantic names its type errors.
+_KIND_NAMES = {
+    "int": "int",
+    "bool": "bool",
+    "str": "string",
+    "float": "float",
+    "dict": "dict",
 }
-_LIMIT_KEYS = ("gt", "ge", "lt", "le", "expected", "pattern")
+
+
+class _Invalid:
+    """Marker of a value that failed its check, so that its field is left out."""
+
+
+INVALID = _Invalid()
 
 
 def build(
-    model: type[ModelT], value: Any, base: str
+    spec: ModelSpec[ModelT], value: Any, base: str
 ) -> tuple[ModelT | None, list[StructuralError]]:
-    """Validate `value` (found at pointer `base`) and return the partial model and its errors."""
+    """Check `value` (found at pointer `base`) and return the partial model and its errors."""
     if not isinstance(value, dict):
         return None, []
-    data = copy.deepcopy(value)
-    errors: dict[str, StructuralError] = {}
-    for _ in range(MAX_PASSES):
-        try:
-            return model.model_validate(data), list(errors.values())
-        except ValidationError as failure:
-            found = _errors(failure, value, base)
-        removed = False
-        for error in found:
-            errors.setdefault(error.pointer, error)
-            removed |= _remove(data, error.pointer[len(base) :])
-        if not removed:
-            break
-    return None, list(errors.values())
+    errors: list[StructuralError] = []
+    record = _record(spec, value, base, errors)
+    return record, errors  # type: ignore[return-value]
 
 
-def _errors(failure: ValidationError, raw: Any, base: str) -> list[StructuralError]:
-    merged: dict[str, StructuralError] = {}
-    for detail in failure.errors():
-        tokens = _real_tokens(raw, detail["loc"])
-        pointer = join_pointer(base, *tokens)
-        error = _classify(pointer, detail, _value_at(raw, tokens))
-        earlier = merged.get(pointer)
-        if earlier is not None:
-            # A union (such as bool or int) fails once per member: merge what each expects.
-            error = StructuralError(
-                pointer, earlier.category, earlier.value, earlier.expected + error.expected
-            )
-        merged[pointer] = error
-    return list(merged.values())
+def _record(
+    spec: ModelSpec[Any], value: dict[str, Any], pointer: str, errors: list[StructuralError]
+) -> Record:
+    found: dict[str, Any] = {}
+    for field in spec.fields:
+        # Every field is optional: null reads as an absent key, as in pydantic's `X | None`.
+        if value.get(field.key) is not None:
+            checked = _field(field, value[field.key], join_pointer(pointer, field.key), errors)
+            if checked is not INVALID:
+                found[field.attr] = checked
+    return spec.record(found)
 
 
-def _classify(pointer: str, detail: Any, value: Any) -> StructuralError:
-    kind = str(detail["type"])
-    context = detail.get("ctx") or {}
-    category = _CATEGORY.get(kind, "type")
-    if category == "type":
-        expected = (kind.removesuffix("_type").removesuffix("_parsing"),)
-        return StructuralError(pointer, category, value, expected)
-    limit = next((context[key] for key in _LIMIT_KEYS if key in context), None)
-    comparison = next((key for key in _LIMIT_KEYS if key in context), kind)
-    return StructuralError(pointer, category, value, (comparison,), limit)
+def _field(field: FieldSpec, value: Any, pointer: str, errors: list[StructuralError]) -> Any:
+    checked = _check(field.type, value, pointer, errors)
+    if checked is INVALID:
+        return INVALID
+    failure = _limit_error(field, value, pointer)
+    if failure is not None:
+        errors.append(failure)
+        return INVALID
+    return checked
 
 
-def _real_tokens(raw: Any, loc: tuple[Any, ...]) -> list[str | int]:
-    """Keep the parts of a pydantic error location that name keys or indexes in `raw`.
-
-    pydantic inserts union member tags (such as 'int' or 'bool') into locations; they name
-    no JSON value, so they are dropped.
-    """
-    tokens: list[str | int] = []
-    current: Any = raw
-    for part in loc:
-        found, child = _child(current, part)
-        if found:
-            current = child
-            tokens.append(part)
-    return tokens
-
-
-def _child(current: Any, part: Any) -> tuple[bool, Any]:
-    if isinstance(current, dict) and isinstance(part, str) and part in current:
-        return True, current[part]
-    if isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
-        return True, current[part]
-    return False, None
+def _check(node: TypeNode, value: Any, pointer: str, errors: list[StructuralError]) -> Any:
+    if isinstance(node, Kind):
+        if _is_kind(node.name, value):
+            return value
+        errors.append(StructuralError(pointer, "type", value, (_KIND_NAMES[node.name],)))
+        return INVALID
+    if isinstance(node, Choice):
+        if isinstance(value, str) and value in node.values:
+            return value
+        errors.append(StructuralError(pointer, "choice", value, ("expected",), _or(node.values)))
+        return INVALID
+    if isinstance(node, AnyOf):
+        return _any_of(node, value, pointer, errors)
+    if isinstance(node, ModelRef):
+        if isinstance(value, dict):
+            return _record(SPECS[node.name], value, pointer, errors)
+        errors.append(StructuralError(pointer, "type", value, ("model",)))
+        return INVALID
+    return _list(node, value, pointer, errors)
 
 
-def _value_at(raw: Any, tokens: list[str | int]) -> Any:
-    current = raw
-    for token in tokens:
-        current = current[token]
-    return current
-
-
-def _remove(data: Any, relative: str) -> bool:
-    tokens = relative.split("/")[1:]
-    if not tokens:
-        return False
-    parent = data
-    for token in tokens[:-1]:
-        parent = parent[int(token)] if isinstance(parent, list) else parent.get(token)
-        if parent is None:
-            return False
-    last = tokens[-1].replace("~1", "/").replace("~0", "~")
-    if isinstance(parent, dict) and last in parent:
-        del parent[last]
+def _is_kind(name: str, value: Any) -> bool:
+    if name == "any":
         return True
-    if isinstance(parent, list) and last.isdigit() and int(last) < len(parent):
-        if any(isinstance(item, dict) for item in parent):
-            # A list of objects: an empty object keeps the indexes of later entries.
-            if parent[int(last)] == {}:
-                return False
-            parent[int(last)] = {}
-            return True
-        # A list of scalars with a bad item is dropped whole.
-        return _remove(data, "/" + "/".join(tokens[:-1]))
-    return False
+    if name == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if name == "bool":
+        return isinstance(value, bool)
+    if name == "str":
+        return isinstance(value, str)
+    if name == "float":
+        return isinstance(value, float)
+    return isinstance(value, dict)
+
+
+def _any_of(node: AnyOf, value: Any, pointer: str, errors: list[StructuralError]) -> Any:
+    expected: tuple[str, ...] = ()
+    for member in node.members:
+        failures: list[StructuralError] = []
+        checked = _check(member, value, pointer, failures)
+        if checked is not INVALID:
+            return checked
+        expected += tuple(name for failure in failures for name in failure.expected)
+    errors.append(StructuralError(pointer, "type", value, expected))
+    return INVALID
+
+
+def _list(node: ListOf, value: Any, pointer: str, errors: list[StructuralError]) -> Any:
+    if not isinstance(value, list):
+        errors.append(StructuralError(pointer, "type", value, ("list",)))
+        return INVALID
+    items = [
+        _check(node.item, item, join_pointer(pointer, i), errors) for i, item in enumerate(value)
+    ]
+    if not any(item is INVALID for item in items):
+        return items
+    if isinstance(node.item, ModelRef) and any(isinstance(item, dict) for item in value):
+        empty = SPECS[node.item.name].record({})
+        return [empty if item is INVALID else item for item in items]
+    return INVALID
+
+
+def _limit_error(field: FieldSpec, value: Any, pointer: str) -> StructuralError | None:
+    pattern = field.pattern
+    if pattern is not None and isinstance(value, str) and _pattern(pattern).search(value) is None:
+        return StructuralError(pointer, "pattern", value, ("pattern",), pattern)
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    for comparison, bound in field.limits():
+        if not _within(comparison, value, bound):
+            return StructuralError(pointer, "range", value, (comparison,), bound)
+    return None
+
+
+def _within(comparison: str, value: float, bound: int) -> bool:
+    if comparison == "gt":
+        return value > bound
+    if comparison == "ge":
+        return value >= bound
+    if comparison == "lt":
+        return value < bound
+    return value <= bound
+
+
+@functools.cache
+def _pattern(pattern: str) -> re.Pattern[str]:
+    # pydantic matches with Rust's regex, where `$` is the very end of the text; Python's `$`
+    # also matches before a final newline, so the table's `$` becomes `\Z`.
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+def _or(values: tuple[str, ...]) -> str:
+    """'a', 'b' or 'c': the list of choices, as pydantic words it."""
+    quoted = [repr(value) for value in values]
+    if len(quoted) == 1:
+        return quoted[0]
+    return f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
 def missing_fields(
-    model: type[BaseModel], raw: dict[str, Any], pointer: str
+    spec: ModelSpec[Any], raw: dict[str, Any], pointer: str
 ) -> Iterator[MissingField]:
-    """Yield each field marked required whose key the JSON object `raw` lacks."""
-    for name, info in model.model_fields.items():
-        extra = info.json_schema_extra
-        key = info.alias or name
-        if isinstance(extra, dict) and extra.get(REQUIRED) and key not in raw:
-            yield MissingField(pointer, key)
+    """Yield each required field whose key the JSON object `raw` lacks."""
+    for field in spec.fields:
+        if field.required and field.key not in raw:
+            yield MissingField(pointer, field.key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from mindie_epcheck.model.build import StructuralError
 from mindie_epcheck.model.facts import ModelFacts
@@ -15,13 +15,15 @@ from mindie_epcheck.model.layout import (
     infer_nodes,
     read_extras,
 )
-from mindie_epcheck.model.ranktable import Ranktable
 from mindie_epcheck.model.sections import SectionRef
-from mindie_epcheck.model.service import DeepseekV2Options
 from mindie_epcheck.model.view import EntryView, ServiceView
 from mindie_epcheck.source.document import SourceDocument
 from mindie_epcheck.source.kinds import DocumentKind
 from mindie_epcheck.source.nodes import join_pointer
+
+if TYPE_CHECKING:
+    from mindie_epcheck.model.ranktable import Ranktable
+    from mindie_epcheck.model.service import DeepseekV2Options
 
 Interconnect = Literal["switch", "direct"]
 KNOWN_VERSIONS = ("2.0", "2.1", "2.2", "3.0")

@@ -12,17 +12,13 @@ import json
 import os
 import re
 import stat
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    from importlib.resources.abc import Traversable
-else:
-    from importlib.abc import Traversable
+from mindie_epcheck.model.hardware import DATA_DIR
 
 FAMILY_DEEPSEEK_V2 = "deepseek_v2"
 FAMILY_DEEPSEEK_V3 = "deepseek_v3"
@@ -386,24 +382,34 @@ def last_path_part(path: str | None) -> str | None:
     return last or None
 
 
-def _presets_dir() -> Traversable:
-    return resources.files("mindie_epcheck") / "model" / "data" / "presets"
+def _presets_dir() -> Path:
+    return DATA_DIR / "presets"
 
 
 def list_presets() -> list[str]:
     """Return the names of the built-in model presets, sorted."""
+    return list(_preset_names())
+
+
+@cache
+def _preset_names() -> tuple[str, ...]:
     suffix = ".json"
     names = (entry.name for entry in _presets_dir().iterdir() if entry.name.endswith(suffix))
-    return sorted(name[: -len(suffix)] for name in names)
+    return tuple(sorted(name[: -len(suffix)] for name in names))
 
 
 def _read_preset_document(name: str) -> dict[str, Any]:
     presets = list_presets()
     if name not in presets:
         raise ValueError(f"unknown model preset {name!r}. Available presets: {', '.join(presets)}")
-    text = (_presets_dir() / f"{name}.json").read_text(encoding="utf-8")
-    document: dict[str, Any] = json.loads(text)
+    document: dict[str, Any] = json.loads(_preset_text(name))
     return document
+
+
+@cache
+def _preset_text(name: str) -> str:
+    # Cached: a run over many files reads each preset once, not once per file.
+    return (_presets_dir() / f"{name}.json").read_text(encoding="utf-8")
 
 
 def load_preset(name: str) -> ModelFacts:

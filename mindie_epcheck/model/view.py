@@ -8,20 +8,29 @@ view per embedded service config, with the world size that its pod counts imply.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mindie_epcheck.model.build import StructuralError, build
-from mindie_epcheck.model.service import (
-    BackendConfig,
-    DeepseekV2Options,
-    ModelDeployConfig,
-    ModelEntry,
-    ScheduleConfig,
-    ServerConfig,
-    ServiceConfig,
+from mindie_epcheck.model.compiled import (
+    DEEPSEEK_V2_OPTIONS,
+    MODEL_DEPLOY_CONFIG,
+    MODEL_ENTRY,
+    SCHEDULE_CONFIG,
+    SERVICE_CONFIG,
 )
 from mindie_epcheck.source.kinds import DocumentKind
 from mindie_epcheck.source.nodes import join_pointer
+
+if TYPE_CHECKING:
+    from mindie_epcheck.model.service import (
+        BackendConfig,
+        DeepseekV2Options,
+        ModelDeployConfig,
+        ModelEntry,
+        ScheduleConfig,
+        ServerConfig,
+        ServiceConfig,
+    )
 
 # Keys under `models` that MindIE's DeepSeek code reads: `deepseekv2`, or the weights'
 # model_type, which wins when both are present (flash_causal_deepseekv2.py, MindIE-LLM 3.0).
@@ -88,7 +97,7 @@ def build_views(kind: DocumentKind, value: Any) -> list[ServiceView]:
 
 
 def service_view(value: dict[str, Any], base: str, kind: DocumentKind) -> ServiceView:
-    service, errors = build(ServiceConfig, value, base)
+    service, errors = build(SERVICE_CONFIG, value, base)
     view = ServiceView(kind, base, value, service=service, errors=errors)
     view.pointers["server"] = join_pointer(base, "ServerConfig")
     view.pointers["backend"] = join_pointer(base, "BackendConfig")
@@ -107,11 +116,11 @@ def service_view(value: dict[str, Any], base: str, kind: DocumentKind) -> Servic
 def deploy_view(value: dict[str, Any]) -> ServiceView:
     inner = value.get("ModelDeployConfig", value)
     base = "/ModelDeployConfig" if "ModelDeployConfig" in value else ""
-    deploy, errors = build(ModelDeployConfig, inner, base)
+    deploy, errors = build(MODEL_DEPLOY_CONFIG, inner, base)
     view = ServiceView(DocumentKind.MODEL_DEPLOY_CONFIG, "", value, deploy=deploy, errors=errors)
     view.pointers["deploy"] = base
     if isinstance(value.get("ScheduleConfig"), dict):
-        view.schedule, more = build(ScheduleConfig, value["ScheduleConfig"], "/ScheduleConfig")
+        view.schedule, more = build(SCHEDULE_CONFIG, value["ScheduleConfig"], "/ScheduleConfig")
         view.errors.extend(more)
         view.pointers["schedule"] = "/ScheduleConfig"
     _add_entries(view)
@@ -123,7 +132,7 @@ def entry_list_view(value: list[dict[str, Any]]) -> ServiceView:
     view = ServiceView(DocumentKind.MODEL_CONFIG_LIST, "", {"ModelConfig": value})
     for index, item in enumerate(value):
         pointer = join_pointer("", index)
-        entry, errors = build(ModelEntry, item, pointer)
+        entry, errors = build(MODEL_ENTRY, item, pointer)
         view.errors.extend(errors)
         if entry is not None:
             view.entries.append(_entry(view, entry, pointer, item))
@@ -131,7 +140,7 @@ def entry_list_view(value: list[dict[str, Any]]) -> ServiceView:
 
 
 def entry_view(value: dict[str, Any]) -> ServiceView:
-    entry, errors = build(ModelEntry, value, "")
+    entry, errors = build(MODEL_ENTRY, value, "")
     view = ServiceView(DocumentKind.MODEL_CONFIG_ENTRY, "", value, errors=errors)
     if entry is not None:
         view.entries.append(_entry(view, entry, "", value))
@@ -181,7 +190,9 @@ def _entry(view: ServiceView, entry: ModelEntry, pointer: str, raw: dict[str, An
             pointer_of_block = join_pointer(pointer, "models", key)
             view.errors.append(StructuralError(pointer_of_block, "type", block, ("dict",)))
         if isinstance(block, dict):
-            options, errors = build(DeepseekV2Options, block, join_pointer(pointer, "models", key))
+            options, errors = build(
+                DEEPSEEK_V2_OPTIONS, block, join_pointer(pointer, "models", key)
+            )
             view.errors.extend(errors)
             blocks[key] = (options, block)
     return EntryView(entry, pointer, raw, blocks)

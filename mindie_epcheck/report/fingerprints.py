@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -18,6 +17,9 @@ def fingerprints(findings: Iterable[Finding]) -> list[str]:
     columns and the message are left out: an edit elsewhere in the file, or a message in
     the other language, keeps the identity.
     """
+    # Imported here: hashlib costs milliseconds, and only some formats and baselines hash.
+    import hashlib
+
     seen: Counter[tuple[str, str, str]] = Counter()
     digests: list[str] = []
     for finding in findings:

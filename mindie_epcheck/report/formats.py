@@ -1,28 +1,33 @@
-"""The table of output formats; `--format` offers exactly these names, in this order."""
+"""The table of output formats; `--format` offers exactly these names, in this order.
+
+Each reporter is imported when a run asks for it, so that a run pays only for its formats.
+"""
 
 from __future__ import annotations
 
-from mindie_epcheck.report.base import Reporter
-from mindie_epcheck.report.concise import ConciseReporter
-from mindie_epcheck.report.github import GithubReporter
-from mindie_epcheck.report.gitlab import GitlabReporter
-from mindie_epcheck.report.json_format import JsonReporter
-from mindie_epcheck.report.jsonl import JsonLinesReporter
-from mindie_epcheck.report.junit import JunitReporter
-from mindie_epcheck.report.sarif import SarifReporter
-from mindie_epcheck.report.text import TextReporter
+import importlib
 
-REPORTERS: dict[str, type[Reporter]] = {
-    "text": TextReporter,
-    "concise": ConciseReporter,
-    "json": JsonReporter,
-    "jsonl": JsonLinesReporter,
-    "sarif": SarifReporter,
-    "github": GithubReporter,
-    "gitlab": GitlabReporter,
-    "junit": JunitReporter,
+from mindie_epcheck.report.base import Reporter
+
+# Format name -> (module under mindie_epcheck.report, class).
+REPORTER_CLASSES: dict[str, tuple[str, str]] = {
+    "text": ("text", "TextReporter"),
+    "concise": ("concise", "ConciseReporter"),
+    "json": ("json_format", "JsonReporter"),
+    "jsonl": ("jsonl", "JsonLinesReporter"),
+    "sarif": ("sarif", "SarifReporter"),
+    "github": ("github", "GithubReporter"),
+    "gitlab": ("gitlab", "GitlabReporter"),
+    "junit": ("junit", "JunitReporter"),
 }
+REPORTERS: tuple[str, ...] = tuple(REPORTER_CLASSES)
+
+
+def reporter_class(name: str) -> type[Reporter]:
+    module, cls = REPORTER_CLASSES[name]
+    found: type[Reporter] = getattr(importlib.import_module(f"mindie_epcheck.report.{module}"), cls)
+    return found
 
 
 def make_reporter(name: str) -> Reporter:
-    return REPORTERS[name]()
+    return reporter_class(name)()

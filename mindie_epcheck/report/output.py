@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -140,6 +139,9 @@ def write_atomic(
     file cannot be written."""
     if target.path is None:
         raise ValueError(f"{target.value} has no PATH to write")
+    # Imported here: tempfile costs milliseconds, and most runs write no file.
+    import tempfile
+
     path = target.path
     folder = os.path.dirname(os.path.abspath(path))
     try:

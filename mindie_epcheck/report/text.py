@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.cells import cell_len
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text as RichText
 
 from mindie_epcheck.findings import Finding, Severity
 from mindie_epcheck.i18n import Lang, Text
 from mindie_epcheck.report.base import FileReport, RunReport
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 MAX_EXCERPT_LINES = 3
@@ -139,6 +141,9 @@ def file_title(report: FileReport, lang: Lang) -> RichText:
 
 def statistics_table(run: RunReport) -> Table:
     """Tabulate `--statistics`: the number of findings per rule code."""
+    # Imported here: rich.table costs milliseconds, and only --statistics draws a table.
+    from rich.table import Table
+
     table = Table(
         title=STATISTICS_TITLE.get(run.lang),
         title_justify="left",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Iterable
 
 from mindie_epcheck.findings import Finding, Severity, Span
@@ -36,9 +35,18 @@ def to_finding(declared: Rule, hit: Hit, subject: Subject) -> Finding:
     )
 
 
+def _raised_at(error: Exception) -> str:
+    """file:line of the innermost frame that raised `error`."""
+    frame = error.__traceback__
+    if frame is None:
+        return "?"
+    while frame.tb_next is not None:
+        frame = frame.tb_next
+    return f"{frame.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{frame.tb_lineno}"
+
+
 def crash_finding(declared: Rule, error: Exception, subject: Subject) -> Finding:
-    where = traceback.extract_tb(error.__traceback__)[-1]
-    detail = f"{type(error).__name__}: {error} ({where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
+    detail = f"{type(error).__name__}: {error} ({_raised_at(error)})"
     message = Text(
         "rule {code} ({name}) failed on this file: {detail}",
         "规则 {code}（{name}）检查本文件时出错：{detail}",

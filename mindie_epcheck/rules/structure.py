@@ -18,10 +18,10 @@ from mindie_epcheck.fix.edits import (
 )
 from mindie_epcheck.i18n import Text
 from mindie_epcheck.model.build import StructuralError, missing_fields
+from mindie_epcheck.model.compiled import DEEPSEEK_V2_OPTIONS, MODEL_ENTRY
 from mindie_epcheck.model.context import SectionCheck, Subject
 from mindie_epcheck.model.layout import PARALLEL_KEYS, ExtraStatus, read_extra
 from mindie_epcheck.model.sections import known_keys
-from mindie_epcheck.model.service import DeepseekV2Options, ModelEntry
 from mindie_epcheck.rules.registry import Hit, rule
 from mindie_epcheck.rules.structure_tables import (
     EXAMPLE_VALUES,
@@ -254,9 +254,9 @@ def unknown_key(subject: Subject) -> Iterator[Hit]:
 def _known(check: SectionCheck) -> frozenset[str]:
     model = check.ref.model
     known = known_keys(model)
-    if model is ModelEntry:
+    if model is MODEL_ENTRY:
         return known | KNOWN_EXTRAS
-    if model is DeepseekV2Options:
+    if model is DEEPSEEK_V2_OPTIONS:
         return known | KNOWN_EP_BLOCK_KEYS
     return known
 
@@ -316,7 +316,7 @@ def _unknown_hit(check: SectionCheck, key: str, match: str) -> Hit:
 )
 def misplaced_key(subject: Subject) -> Iterator[Hit]:
     for check in subject.sections:
-        placements = MISPLACED.get(check.ref.model.__name__, {})
+        placements = MISPLACED.get(check.ref.model.name, {})
         for key in check.ref.raw:
             if key in placements:
                 right, severity = placements[key]
@@ -341,7 +341,7 @@ def _move_section_fix(subject: Subject, check: SectionCheck, key: str) -> Fix | 
     already has `key`, because the user must merge the two by hand. The same goes for
     `key` written twice in this object and for a comment that blocks a clean removal.
     """
-    parent_key = _MOVABLE_SECTIONS.get((check.ref.model.__name__, key))
+    parent_key = _MOVABLE_SECTIONS.get((check.ref.model.name, key))
     if parent_key is None:
         return None
     document = subject.document

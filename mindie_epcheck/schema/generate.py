@@ -11,7 +11,7 @@ parser, and the models, require 8. `epcheck validate` reports such a value.
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -20,19 +20,11 @@ from mindie_epcheck.model.layout import PARALLEL_KEYS
 from mindie_epcheck.model.ranktable import Ranktable
 from mindie_epcheck.model.service import REQUIRED, ZH, DeepseekV2Options, ServiceConfig
 from mindie_epcheck.model.view import EP_BLOCK_KEYS
-
-SchemaKind = Literal["config", "ranktable"]
-SCHEMA_KINDS: tuple[SchemaKind, ...] = ("config", "ranktable")
+from mindie_epcheck.schema.kinds import SchemaKind
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 CONFIG_SCHEMA_ID = "urn:mindie-epcheck:schema:mindie-config"
 RANKTABLE_SCHEMA_ID = "urn:mindie-epcheck:schema:mindie-ranktable"
-
-# File names under `schemas/` in the repository, one per kind.
-SCHEMA_FILES: dict[SchemaKind, str] = {
-    "config": "mindie-config.schema.json",
-    "ranktable": "mindie-ranktable.schema.json",
-}
 
 CONFIG_TITLE = Text("MindIE Service config.json", "MindIE Service 的 config.json")
 CONFIG_DESCRIPTION = Text(
