@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 import stat
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from mindie_epcheck.findings import Finding
 from mindie_epcheck.i18n import Text
@@ -95,12 +95,25 @@ def read_file(path: str) -> bytes:
         raise _unreadable(path, error) from None
 
 
+# The operating system's reasons in both languages; others keep its own (English) words.
+_OS_REASONS = {
+    errno.EACCES: Text("permission denied", "权限不足"),
+    errno.EPERM: Text("operation not permitted", "操作不被允许"),
+    errno.ELOOP: Text("too many levels of symbolic links", "符号链接层数过多（可能是循环链接）"),
+    errno.ENAMETOOLONG: Text("file name too long", "文件名过长"),
+    errno.ENOTDIR: Text("a part of the path is not a directory", "路径中的某一部分不是目录"),
+    errno.EIO: Text("input/output error", "输入/输出错误"),
+    errno.EMFILE: Text("too many open files", "打开的文件过多"),
+}
+
+
 def _unreadable(path: str, error: OSError) -> InputError:
-    reason = error.strerror or type(error).__name__
+    fallback = error.strerror or type(error).__name__
+    reason = _OS_REASONS.get(error.errno or 0, Text(fallback, fallback))
     return InputError(
-        Text("{path}: cannot read the file: {reason}", "{path}：无法读取文件：{reason}").format(
-            path=path, reason=reason
-        )
+        Text(
+            "{path}: cannot read the file: {reason_en}", "{path}：无法读取文件：{reason_zh}"
+        ).format(path=path, reason_en=reason.en, reason_zh=reason.zh)
     )
 
 
@@ -142,39 +155,42 @@ def ranktable_sections(kind: DocumentKind, value: object) -> list[SectionCheck]:
 
 def resolve_facts(
     entry: EntryView, model_config: tuple[str, dict[str, object]] | None
-) -> tuple[ModelFacts | None, str]:
-    """Find the model's facts: weights' config.json, then --model-config, then a preset."""
-    facts, note = _facts_from_files(entry, model_config)
-    if facts is None and not note:
+) -> tuple[ModelFacts | None, Text | None]:
+    """Find the model's facts: weights' config.json, then --model-config, then a preset.
+
+    Return the facts and, when the weights' config.json exists but was rejected, the reason.
+    A rejected file is never replaced by a preset, whose figures could be of another model.
+    """
+    facts, problem = _facts_from_files(entry, model_config)
+    if facts is None and problem is None:
         preset = match_preset(entry.entry.model_name, entry.entry.model_weight_path)
         if preset is not None:
-            facts, note = load_preset(preset), f"preset {preset}"
+            facts = load_preset(preset)
     if facts is not None and facts.quantization is None:
         names = (last_path_part(entry.entry.model_weight_path), entry.entry.model_name)
         quantization = quantization_from_names(*names)
         if quantization is not None:
             facts = dataclasses.replace(facts, quantization=quantization)
-    return facts, note
+    return facts, problem
 
 
 def _facts_from_files(
     entry: EntryView, model_config: tuple[str, dict[str, object]] | None
-) -> tuple[ModelFacts | None, str]:
+) -> tuple[ModelFacts | None, Text | None]:
     weight_dir = entry.entry.model_weight_path
+    problem = None
     if weight_dir and os.path.isdir(weight_dir):
-        value, error = read_weights_config(weight_dir)
+        value, problem = read_weights_config(weight_dir)
         if value is not None:
             facts = facts_from_hf_config(value, FactsSource.WEIGHTS_CONFIG, weight_dir)
             if facts is not None:
-                return facts, str(Path(weight_dir) / "config.json")
-        elif error:
-            return None, error
+                return facts, None
     if model_config is not None:
         path, value = model_config
         facts = facts_from_hf_config(dict(value), FactsSource.MODEL_CONFIG_OPTION, path)
         if facts is not None:
-            return facts, path
-    return None, ""
+            return facts, problem
+    return None, problem
 
 
 def choose_hardware(subject: Subject) -> HardwareChoice:
@@ -209,9 +225,10 @@ def build_subject(
         subject.errors.extend(errors)
         subject.sections.extend(ranktable_sections(kind, document.value))
     for _, entry in subject.entries():
-        facts, note = resolve_facts(entry, model_config)
+        facts, problem = resolve_facts(entry, model_config)
         subject.facts[entry.pointer] = facts
-        subject.facts_notes[entry.pointer] = note
+        if problem is not None:
+            subject.facts_problems[entry.pointer] = problem
     return subject
 
 

@@ -453,7 +453,7 @@ def test_read_weights_config_too_big(tmp_path: Path) -> None:
 
     assert value is None
     assert error is not None
-    assert "over the 100-byte limit" in error
+    assert "over the 100-byte limit" in error.en
 
 
 def test_read_weights_config_missing(tmp_path: Path) -> None:
@@ -475,7 +475,7 @@ def test_read_weights_config_directory_named_config_json(tmp_path: Path) -> None
 
     assert value is None
     assert error is not None
-    assert "is not a regular file" in error
+    assert "is not a regular file" in error.en
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
@@ -486,7 +486,7 @@ def test_read_weights_config_fifo_does_not_block(tmp_path: Path) -> None:
 
     assert value is None
     assert error is not None
-    assert "is not a regular file" in error
+    assert "is not a regular file" in error.en
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs os.symlink")
@@ -521,8 +521,8 @@ def test_read_weights_config_invalid_json(
 
     assert value is None
     assert error is not None
-    assert expected_error in error
-    assert str(tmp_path / "config.json") in error
+    assert expected_error in error.en
+    assert str(tmp_path / "config.json") in error.en
 
 
 # ---------------------------------------------------------------- hardware.json

@@ -99,8 +99,8 @@ ENCODING_CASES = frozenset(
 
 # The defined result of every i_ file, as `describe_outcome` writes it.
 I_OUTCOMES = {
-    # Integers keep their exact value as Python ints. Beyond Python's 4,300-digit limit for
-    # int() they become +-inf with a number_range problem.
+    # Integers keep their exact value as Python ints. One too big for a double (309 digits
+    # or more) becomes +-inf with a number_range problem, as nlohmann::json rejects it.
     "i_number_too_big_neg_int.json": "accepted",
     "i_number_too_big_pos_int.json": "accepted",
     "i_number_very_big_negative_int.json": "accepted",

@@ -65,6 +65,12 @@ def assumptions(subject: Subject) -> list[Text]:
 
 def _model_note(subject: Subject, pointer: str) -> Text:
     facts = subject.facts.get(pointer)
+    problem = subject.facts_problems.get(pointer)
+    if facts is None and problem is not None:
+        return Text(
+            "model unknown: {problem_en}; checks that need the expert count were skipped",
+            "模型未知：{problem_zh}；已跳过需要专家数的检查",
+        ).format(problem_en=problem.en, problem_zh=problem.zh)
     if facts is None:
         return Text(
             "model unknown: checks that need the expert count were skipped "

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from mindie_epcheck.i18n import Text
 from mindie_epcheck.model.build import StructuralError
 from mindie_epcheck.model.facts import ModelFacts
 from mindie_epcheck.model.layout import (
@@ -94,7 +95,8 @@ class Subject:
     ranktable: RanktableInput | None = None
     hardware: HardwareChoice = HardwareChoice(None, True)
     facts: dict[str, ModelFacts | None] = field(default_factory=dict)
-    facts_notes: dict[str, str] = field(default_factory=dict)
+    # Entry pointer -> why the weights' config.json next to the weights was not used.
+    facts_problems: dict[str, Text] = field(default_factory=dict)
     # Objects to check against their model class, and the values their models rejected.
     sections: list[SectionCheck] = field(default_factory=list)
     errors: list[StructuralError] = field(default_factory=list)

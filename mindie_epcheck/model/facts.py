@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from mindie_epcheck.i18n import Text
 from mindie_epcheck.model.hardware import DATA_DIR
 
 FAMILY_DEEPSEEK_V2 = "deepseek_v2"
@@ -480,7 +481,28 @@ def match_preset(model_name: str | None, weight_path: str | None) -> str | None:
 
 
 class _RejectedFileError(Exception):
-    """Rejection of a config.json that exists but is not read. The message gives the reason."""
+    """Rejection of a config.json that exists but is not read; `text` gives the reason."""
+
+    def __init__(self, text: Text) -> None:
+        super().__init__(text.en)
+        self.text = text
+
+
+NOT_REGULAR = Text(
+    "{path} is not a regular file, so it is not a model config.json",
+    "{path} 不是普通文件，因此不是模型的 config.json",
+)
+OVER_LIMIT = Text(
+    "{path} is over the {limit}-byte limit for a model config.json; check that "
+    "modelWeightPath points at the model's weight directory",
+    "{path} 超过模型 config.json 的 {limit} 字节上限；请检查 modelWeightPath 是否指向模型的权重目录",
+)
+READ_FAILED = Text("failed to read {path}: {reason}", "读取 {path} 失败：{reason}")
+NOT_JSON = Text("{path} is not valid JSON: {reason}", "{path} 不是合法的 JSON：{reason}")
+NOT_OBJECT = Text(
+    "{path} does not contain a JSON object, so it is not a model config.json",
+    "{path} 的内容不是 JSON 对象，因此不是模型的 config.json",
+)
 
 
 def _open_flags() -> int:
@@ -496,41 +518,34 @@ def _read_regular_file(path: str, max_bytes: int) -> bytes:
         # fstat the open descriptor, not the path, so the checked file is the one read.
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
-            raise _RejectedFileError(
-                f"{path} is not a regular file, so it is not a model config.json"
-            )
+            raise _RejectedFileError(NOT_REGULAR.format(path=path))
         if info.st_size > max_bytes:
-            raise _RejectedFileError(
-                f"{path} is {info.st_size} bytes, over the {max_bytes}-byte limit for a model "
-                "config.json; check that modelWeightPath points at the model's weight directory"
-            )
+            raise _RejectedFileError(OVER_LIMIT.format(path=path, limit=max_bytes))
         with os.fdopen(descriptor, "rb", closefd=False) as handle:
             # Read one byte past the limit in case the file grew after fstat.
             data = handle.read(max_bytes + 1)
     finally:
         os.close(descriptor)
     if len(data) > max_bytes:
-        raise _RejectedFileError(
-            f"{path} is over the {max_bytes}-byte limit for a model config.json"
-        )
+        raise _RejectedFileError(OVER_LIMIT.format(path=path, limit=max_bytes))
     return data
 
 
-def _parse_config_bytes(path: str, data: bytes) -> tuple[dict[str, Any] | None, str | None]:
+def _parse_config_bytes(path: str, data: bytes) -> tuple[dict[str, Any] | None, Text | None]:
     try:
         # json.loads detects UTF-8, UTF-16 and UTF-32 (with or without BOM) from the bytes.
         value = json.loads(data)
     except (ValueError, RecursionError) as exc:
-        return None, f"{path} is not valid JSON: {exc}"
+        return None, NOT_JSON.format(path=path, reason=str(exc))
     if not isinstance(value, dict):
-        return None, f"{path} does not contain a JSON object, so it is not a model config.json"
+        return None, NOT_OBJECT.format(path=path)
     return value, None
 
 
 def read_weights_config(
     weight_dir: str, max_bytes: int = DEFAULT_MAX_CONFIG_BYTES
-) -> tuple[dict[str, Any] | None, str | None]:
-    """Read <weight_dir>/config.json and return (parsed object, None) or (None, error text).
+) -> tuple[dict[str, Any] | None, Text | None]:
+    """Read <weight_dir>/config.json and return (parsed object, None) or (None, the reason).
 
     Only that one file is read; nothing the config names (auto_map code, other files) is
     followed. A missing file or directory returns (None, None), because offline checks
@@ -543,7 +558,7 @@ def read_weights_config(
     except (FileNotFoundError, NotADirectoryError):
         return None, None
     except _RejectedFileError as exc:
-        return None, str(exc)
+        return None, exc.text
     except OSError as exc:
-        return None, f"failed to read {path}: {exc.strerror or exc}"
+        return None, READ_FAILED.format(path=path, reason=exc.strerror or str(exc))
     return _parse_config_bytes(path, data)

@@ -38,6 +38,7 @@ _EXPECTED = {
     ),
     SyntaxReason.UNTERMINATED_COMMENT: Text("'*/' closing the comment", "结束注释的 '*/'"),
     SyntaxReason.TOO_DEEP: Text("at most 512 levels of nesting", "嵌套不超过 512 层"),
+    SyntaxReason.TOO_MANY_VALUES: Text("at most 100,000 values", "不超过 100,000 个值"),
 }
 
 
@@ -108,6 +109,17 @@ def _syntax_hit(error: JsonSyntaxError) -> Hit:
             "the file nests arrays or objects deeper than 512 levels; epcheck does not parse "
             "past that, and no MindIE file nests more than a few levels",
             "文件中数组或对象的嵌套超过 512 层；epcheck 不再继续解析，MindIE 的配置文件通常只有几层嵌套",
+        )
+        hint = Text(
+            "Check that this is a MindIE config, rank table or model config.",
+            "请确认这是 MindIE 的配置文件、rank table 或模型配置。",
+        )
+    if error.reason == SyntaxReason.TOO_MANY_VALUES:
+        message = Text(
+            "the file contains more than 100,000 JSON values; epcheck stops parsing here, because "
+            "a MindIE config has hundreds and a rank table a few thousand",
+            "文件中的 JSON 值超过 100,000 个；epcheck 在此停止解析，MindIE 的配置文件通常只有几百个值，"
+            "rank table 也只有几千个",
         )
         hint = Text(
             "Check that this is a MindIE config, rank table or model config.",

@@ -29,7 +29,8 @@ class Node:
     value: Any
     members: list[Member] | None = None
     items: list[Node] | None = None
-    _index: dict[str, Member] = field(default_factory=dict, repr=False)
+    # Key -> last member, for objects only: most values are scalars and need no dict.
+    _index: dict[str, Member] | None = field(default=None, repr=False)
 
     @property
     def is_object(self) -> bool:
@@ -41,11 +42,11 @@ class Node:
 
     def member(self, key: str) -> Member | None:
         """Return the member MindIE uses for `key` (the last one), if any."""
-        return self._index.get(key) if self.members is not None else None
+        return self._index.get(key) if self._index is not None else None
 
     def child(self, token: str) -> Node | None:
         if self.members is not None:
-            found = self._index.get(token)
+            found = self.member(token)
             return found.node if found else None
         if self.items is not None and token.isascii() and token.isdigit():
             index = int(token)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import json.decoder
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,9 +25,17 @@ from mindie_epcheck.source.nodes import Member, Node
 
 # nlohmann::json has no depth limit; no MindIE file nests deeper than about ten levels.
 MAX_DEPTH = 512
+# A MindIE config has hundreds of values and a 60-server rank table a few thousand. Past this
+# count the file is no config; stopping bounds the time and memory a 10 MB file can take.
+MAX_VALUES = 100_000
+# Recoverable problems (comments, duplicate keys, ...) kept per file. A thousand findings are
+# already more than anyone reads, and 100,000 duplicate keys must not make 100,000 findings.
+MAX_PROBLEMS = 1000
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+# The shortest integer token that can exceed the largest double (about 1.8e308): 309 digits.
+_MIN_OVERFLOW_CHARS = 309
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _NON_FINITE = (("-Infinity", float("-inf")), ("Infinity", float("inf")), ("NaN", float("nan")))
 _LITERALS = (("true", True), ("false", False), ("null", None))
@@ -67,6 +76,7 @@ class SyntaxReason(str, Enum):
     LONE_SURROGATE = "lone_surrogate"
     UNTERMINATED_COMMENT = "unterminated_comment"
     TOO_DEEP = "too_deep"
+    TOO_MANY_VALUES = "too_many_values"
 
 
 class JsonSyntaxError(Exception):
@@ -110,6 +120,11 @@ class _Parser:
         self.problems: list[Problem] = []
         self.stack: list[_Frame] = []
         self.root: Node | None = None
+        self.values = 0
+
+    def report(self, problem: Problem) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
 
     # ---- whitespace and comments -------------------------------------------------------
 
@@ -130,7 +145,7 @@ class _Parser:
                 end = close + 2
             else:
                 return offset
-            self.problems.append(Problem(ProblemKind.COMMENT, offset, end))
+            self.report(Problem(ProblemKind.COMMENT, offset, end))
             offset = end
 
     # ---- scalars -----------------------------------------------------------------------
@@ -163,16 +178,20 @@ class _Parser:
         token = match.group(0)
         end = match.end()
         value: int | float
-        if match.group(1) is None and match.group(2) is None:
-            try:
-                value = int(token)
-            except ValueError:
-                # Python refuses int() on more than 4,300 digits; such a number is no count.
-                value = float("-inf") if token.startswith("-") else float("inf")
-        else:
+        if match.group(1) is not None or match.group(2) is not None:
             value = float(token)
+        elif len(token) < _MIN_OVERFLOW_CHARS:
+            value = int(token)
+        else:
+            # nlohmann::json converts an integer too big for int64 and uint64 with strtod
+            # (lexer::scan_number) and rejects a result that is not finite (out_of_range.406).
+            # float() rounds the same way, and trying it first keeps int() off tokens over
+            # Python's 4,300-digit limit.
+            value = float(token)
+            if not math.isinf(value):
+                value = int(token)
         if value in (float("inf"), float("-inf")):
-            self.problems.append(Problem(ProblemKind.NUMBER_RANGE, offset, end, {"token": token}))
+            self.report(Problem(ProblemKind.NUMBER_RANGE, offset, end, {"token": token}))
         return Node(offset, end, value), end
 
     def scalar(self, offset: int) -> tuple[Node, int]:
@@ -195,7 +214,7 @@ class _Parser:
 
     def non_finite(self, offset: int, word: str, value: float) -> tuple[Node, int]:
         end = offset + len(word)
-        self.problems.append(Problem(ProblemKind.NON_FINITE, offset, end, {"token": word}))
+        self.report(Problem(ProblemKind.NON_FINITE, offset, end, {"token": word}))
         return Node(offset, end, value), end
 
     # ---- containers --------------------------------------------------------------------
@@ -207,6 +226,7 @@ class _Parser:
         node = Node(offset, offset, {} if is_object else [])
         if is_object:
             node.members = []
+            node._index = {}
         else:
             node.items = []
         self.stack.append(_Frame(node, braced))
@@ -223,6 +243,11 @@ class _Parser:
         return colon + 1
 
     def attach(self, child: Node) -> None:
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise JsonSyntaxError(
+                SyntaxReason.TOO_MANY_VALUES, child.start, describe(self.text, child.start)
+            )
         if not self.stack:
             self.root = child
             return
@@ -233,6 +258,7 @@ class _Parser:
             node.value.append(child.value)
             return
         assert frame.pending_key is not None and node.members is not None
+        assert node._index is not None
         key, key_start, key_end = frame.pending_key
         frame.pending_key = None
         member = Member(key, key_start, key_end, child)
@@ -244,7 +270,7 @@ class _Parser:
                 "first_end": earlier.key_end,
                 "same_value": earlier.node.value == child.value,
             }
-            self.problems.append(Problem(ProblemKind.DUPLICATE_KEY, key_start, key_end, detail))
+            self.report(Problem(ProblemKind.DUPLICATE_KEY, key_start, key_end, detail))
         node.members.append(member)
         node._index[key] = member
         node.value[key] = child.value
@@ -329,7 +355,7 @@ class _Parser:
         at_close = self.text.startswith(closer, offset) if frame.braced else offset >= self.length
         if at_close:
             if frame.braced:
-                self.problems.append(Problem(ProblemKind.TRAILING_COMMA, comma, comma + 1))
+                self.report(Problem(ProblemKind.TRAILING_COMMA, comma, comma + 1))
             end = offset + 1 if frame.braced else offset
             self.close(end)
             return end, False
