@@ -895,3 +895,33 @@ def test_rejected_weight_config_named_in_notes(tmp_path: Path) -> None:
     assert run.exit_code in (0, 1), run.stderr
     notes = json.loads(run.stdout)["summary"]["assumptions"][str(config)]
     assert any(str(layout.allowed) in note for note in notes), notes
+
+
+def test_rejected_weight_config_falls_back_to_model_config(tmp_path: Path) -> None:
+    root = tmp_path / "weights-root"
+    root.mkdir()
+    layout = layout_oversized(root)
+    config = tmp_path / "config.json"
+    config.write_text(
+        replace_once(
+            seed_text(), json.dumps(SEED_WEIGHT_PATH), json.dumps(layout.model_weight_path)
+        )
+    )
+    given = tmp_path / "given"
+    given.mkdir()
+    write_hf_config(given)
+
+    run = run_epcheck(
+        "validate",
+        config,
+        "--model-config",
+        given / "config.json",
+        "--format",
+        "json",
+        bound=layout.bound,
+    )
+
+    assert_within(run, layout.bound)
+    notes = json.loads(run.stdout)["summary"]["assumptions"][str(config)]
+    assert any(str(given / "config.json") in note for note in notes), notes
+    assert any(str(layout.allowed) in note for note in notes), notes

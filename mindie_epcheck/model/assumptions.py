@@ -60,6 +60,13 @@ def assumptions(subject: Subject) -> list[Text]:
         layout = subject.layout(view, entry)
         notes.append(_NODE_SOURCES[layout.node_source].format(nodes=layout.nodes))
         notes.append(_model_note(subject, entry.pointer))
+        problem = subject.facts_problems.get(entry.pointer)
+        if problem is not None and subject.facts.get(entry.pointer) is not None:
+            notes.append(
+                Text(
+                    "weights' config.json not used: {en}", "未使用权重的 config.json：{zh}"
+                ).format(en=problem.en, zh=problem.zh)
+            )
     return list(dict.fromkeys(notes))
 
 
