@@ -101,6 +101,63 @@ def marker_line(sample: Path, marker: str, occurrence: int) -> int:
     raise AssertionError(f"{marker!r} occurs fewer than {occurrence} times in {sample.name}")
 
 
+def assert_family_samples(family: str, count: int, cases: list[Case]) -> None:
+    """Check that rules <family>01 to <family><count> each have a bad and a good sample, and
+    that `cases` covers exactly those codes."""
+    codes = {f"{family}{number:02d}" for number in range(1, count + 1)}
+    for code in sorted(codes):
+        assert rule_samples(code, "bad"), f"no bad sample for {code}"
+        assert rule_samples(code, "good"), f"no good sample for {code}"
+    assert {case.code for case in cases} == codes
+
+
+def assert_bad_case(case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Check that the case's sample gives its finding once, at the expected pointer and line."""
+    sample = RULE_SAMPLES / case.sample
+    findings = sample_findings(sample, monkeypatch)
+    hits = [
+        finding
+        for finding in findings
+        if finding["code"] == case.code and finding["file"].endswith(case.sample)
+    ]
+
+    assert len(hits) == 1, [finding["message"] for finding in hits]
+    hit = hits[0]
+    assert hit["severity"] == case.severity
+    assert hit["pointer"] == case.pointer
+    assert hit["line"] == marker_line(sample, case.marker, case.occurrence) + case.offset
+
+
+def serious_findings(
+    sample: Path, monkeypatch: pytest.MonkeyPatch, families: tuple[str, ...]
+) -> list[str]:
+    """Return the warnings and errors of `families` that a sample gives, one line each."""
+    return [
+        f"{finding['code']} {finding['file']}:{finding['line']} {finding['message']}"
+        for finding in sample_findings(sample, monkeypatch)
+        if finding["code"].startswith(families) and finding["severity"] in ("warning", "error")
+    ]
+
+
+def assert_bad_sample(
+    sample: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    expected: dict[str, tuple[str, str, int]],
+    families: tuple[str, ...],
+) -> None:
+    """Check that a bad sample gives only its own rule's findings, the first at the
+    (severity, pointer, line) that `expected` gives for its code."""
+    code = sample.name[:5]
+    severity, pointer, line = expected[code]
+    findings = sample_findings(sample, monkeypatch, families)
+
+    assert {finding["code"] for finding in findings} == {code}
+    first = findings[0]
+    assert first["severity"] == severity
+    assert first["pointer"] == pointer
+    assert first["line"] == line
+
+
 # ---------------------------------------------------------------------------------------
 # Small configs linted in process
 

@@ -10,13 +10,14 @@ from helpers import REALWORLD
 from rule_samples import (
     RULE_SAMPLES,
     Case,
+    assert_bad_case,
+    assert_family_samples,
     entry_of,
     lint,
-    marker_line,
     needs_realworld,
     read_json,
     rule_samples,
-    sample_findings,
+    serious_findings,
     with_code,
 )
 
@@ -151,40 +152,17 @@ BAD_CASES = [
 
 
 def test_every_rule_has_bad_and_good_sample() -> None:
-    codes = {f"EP5{number:02d}" for number in range(1, 12)}
-    for code in codes:
-        assert list(SAMPLES.glob(f"{code}-*.bad.json")), f"no bad sample for {code}"
-        assert list(SAMPLES.glob(f"{code}-*.good.json")), f"no good sample for {code}"
-    assert {case.code for case in BAD_CASES} == codes
+    assert_family_samples(FAMILY, 11, BAD_CASES)
 
 
 @pytest.mark.parametrize("case", BAD_CASES, ids=lambda case: case.sample.removesuffix(".json"))
 def test_bad_sample_reports_rule(case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
-    sample = SAMPLES / case.sample
-    findings = sample_findings(sample, monkeypatch)
-    hits = [
-        finding
-        for finding in findings
-        if finding["code"] == case.code and finding["file"].endswith(case.sample)
-    ]
-
-    assert len(hits) == 1, [finding["message"] for finding in hits]
-    hit = hits[0]
-    assert hit["severity"] == case.severity
-    assert hit["pointer"] == case.pointer
-    assert hit["line"] == marker_line(sample, case.marker, case.occurrence) + case.offset
+    assert_bad_case(case, monkeypatch)
 
 
 @pytest.mark.parametrize("sample", good_samples(), ids=lambda path: path.name.removesuffix(".json"))
 def test_good_sample_is_clean(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    findings = sample_findings(sample, monkeypatch)
-    serious = [
-        f"{finding['code']} {finding['file']}:{finding['line']} {finding['message']}"
-        for finding in findings
-        if finding["code"][:3] in ("EP4", "EP5") and finding["severity"] in ("warning", "error")
-    ]
-
-    assert serious == []
+    assert serious_findings(sample, monkeypatch, ("EP4", "EP5")) == []
 
 
 # ---------------------------------------------------------------------------------------

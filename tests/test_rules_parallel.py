@@ -18,7 +18,15 @@ from typing import Any
 
 import pytest
 from helpers import REALWORLD, SAMPLES
-from rule_samples import codes, config, lint_families, only, rule_samples, sample_findings
+from rule_samples import (
+    assert_bad_sample,
+    codes,
+    config,
+    lint_families,
+    only,
+    rule_samples,
+    sample_findings,
+)
 
 from mindie_epcheck.findings import Finding
 from mindie_epcheck.model.context import Settings
@@ -54,15 +62,7 @@ def test_every_parallel_rule_has_samples() -> None:
 
 @pytest.mark.parametrize("sample", rule_samples("EP2", "bad"), ids=lambda path: path.name)
 def test_bad_sample_reports_its_rule(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    code = sample.name[:5]
-    severity, pointer, line = EXPECTED[code]
-    findings = family_findings(sample, monkeypatch)
-
-    assert {finding["code"] for finding in findings} == {code}
-    first = findings[0]
-    assert first["severity"] == severity
-    assert first["pointer"] == pointer
-    assert first["line"] == line
+    assert_bad_sample(sample, monkeypatch, EXPECTED, FAMILIES)
 
 
 @pytest.mark.parametrize("sample", rule_samples("EP2", "good"), ids=lambda path: path.name)
