@@ -12,6 +12,8 @@ import pytest
 from helpers import REPO, SAMPLES, run_cli, run_json
 from rule_samples import sample_args
 
+from mindie_epcheck.report.plot_svg import nice_step
+
 COST_SAMPLES = sorted(
     path for path in (SAMPLES / "rules").glob("EP6*.json") if ".expected." not in path.name
 )
@@ -104,6 +106,40 @@ def test_simulate_plot_is_svg(tmp_path: Path) -> None:
     root = ElementTree.parse(plot).getroot()
     assert root.tag.endswith("svg")
     assert "estimate" in plot.read_text()
+
+
+def svg_labels(path: Path) -> list[str]:
+    root = ElementTree.parse(path).getroot()
+    return [element.text or "" for element in root.iter() if element.tag.endswith("text")]
+
+
+def test_simulate_plot_follows_language(tmp_path: Path) -> None:
+    plot = tmp_path / "cost.svg"
+    args = ("simulate", str(DUAL_NODE), "--nodes", "2", "--trials", "100", "--plot", str(plot))
+    result = run_cli(*args, "--lang", "zh")
+    assert result.exit_code == 0, result.stderr
+    labels = svg_labels(plot)
+    assert "单卡 HBM 分项（GiB，估算）" in labels
+    assert "权重" in labels
+
+
+def test_simulate_plot_has_axis_ticks(tmp_path: Path) -> None:
+    plot = tmp_path / "cost.svg"
+    result = run_cli(
+        "simulate", str(DUAL_NODE), "--nodes", "2", "--trials", "100", "--plot", str(plot)
+    )
+    assert result.exit_code == 0, result.stderr
+    numbers = [label for label in svg_labels(plot) if label.replace(".", "").isdigit()]
+    # Two axes, each from 0 with at least three round ticks.
+    assert numbers.count("0") >= 2
+    assert len(numbers) >= 6
+
+
+@pytest.mark.parametrize(
+    ("top", "step"), [(64.0, 20.0), (1.65, 0.5), (10.0, 2.0), (0.0, 2e-10), (300.0, 100.0)]
+)
+def test_plot_tick_step_is_round(top: float, step: float) -> None:
+    assert nice_step(top) == pytest.approx(step)
 
 
 def test_simulate_bad_skew_is_usage_error(tmp_path: Path) -> None:

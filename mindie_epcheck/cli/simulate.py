@@ -92,7 +92,7 @@ def simulate_command(options: dict[str, Any], lang: Lang) -> int:
     results = run_simulations(load_subject(options), options, lang)
     if plot:
         # Written before standard output, so a closed pipe (`| head`) cannot lose it.
-        svg = render_svg(results[0])
+        svg = render_svg(results[0], lang)
 
         def render(stream: TextIO) -> None:
             stream.write(svg)
