@@ -57,7 +57,7 @@ def nice_step(top: float, ticks: int = 5) -> float:
 
 
 def _y_axis(x: float, top: float, label_format: str) -> list[str]:
-    """Draw a vertical axis at `x` from 0 to `top` with round ticks and grid lines."""
+    """Draw a vertical axis at `x` from 0 to `top`, with a labelled mark at each round step."""
     step = nice_step(top)
     out = [f'<line x1="{x}" x2="{x}" y1="{PLOT_TOP}" y2="{PLOT_BOTTOM}" stroke="black"/>']
     count = int(top / step + 1e-9)
