@@ -195,3 +195,13 @@ def test_wrap_fragment_lints_documentation_fragment(tmp_path: Path) -> None:
     trap = next(f for f in wrapped["findings"] if f["code"] == "EP208")
     assert trap["line"] == 7
     assert trap["pointer"] == "/ModelDeployConfig/ModelConfig/0/moe_ep"
+
+
+def test_error_hides_control_characters_of_file_name(tmp_path: Path) -> None:
+    # A file name can carry terminal escapes; a hook must not replay them on the terminal.
+    name = tmp_path / "x\x1b]0;title\x07\x1b[2J.json"
+    result = run_cli("validate", str(name))
+    assert result.exit_code == 2
+    assert "\x1b" not in result.stderr
+    assert "\x07" not in result.stderr
+    assert "file not found" in result.stderr

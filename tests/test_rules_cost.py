@@ -189,3 +189,24 @@ def test_simulate_huge_coefficient_is_usage_error(tmp_path: Path) -> None:
     result = run_cli("simulate", str(path), "--nodes", "2", "--trials", "50")
     assert result.exit_code == 2
     assert "cannot simulate" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        '"ep_level": 1, "enable_init_routing_cutoff": true, "topk_scaling_factor": Infinity',
+        '"ep_level": 1, "enable_init_routing_cutoff": true, "topk_scaling_factor": NaN',
+        '"ep_level": 2, "alltoall_ep_buffer_scale_factors": [[1024, NaN], [0, Infinity]]',
+    ],
+    ids=["topk-infinity", "topk-nan", "factors-non-finite"],
+)
+def test_non_finite_ep_options_skip_cost_rules(tmp_path: Path, options: str) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(DUAL_NODE.read_text().replace('"ep_level": 2', options))
+
+    _, report = run_json(str(config))
+    codes = [finding["code"] for finding in report["findings"]]
+    assert "EP005" in codes
+    assert "EP000" not in codes
+    simulated = run_cli("simulate", str(config), "--trials", "100")
+    assert simulated.exit_code == 0, simulated.stderr

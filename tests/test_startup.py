@@ -63,3 +63,8 @@ def test_validate_skips_module(validate_modules: set[str], module: str) -> None:
 
 def test_schema_command_loads_pydantic() -> None:
     assert "pydantic" in modules_after("schema", "--kind", "ranktable")
+
+
+def test_concise_format_skips_rich() -> None:
+    loaded = modules_after("validate", str(SAMPLE), "--format", "concise")
+    assert "rich" not in loaded

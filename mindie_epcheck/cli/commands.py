@@ -21,7 +21,7 @@ from mindie_epcheck.pipeline import (
     read_file,
 )
 from mindie_epcheck.report.base import FileReport, RunReport
-from mindie_epcheck.report.errors import print_error
+from mindie_epcheck.report.errors import print_error, print_notice
 from mindie_epcheck.report.output import OutputError, OutputTarget, check_targets, write_reports
 from mindie_epcheck.rules.registry import Rule, all_rules
 from mindie_epcheck.settings import (
@@ -29,6 +29,7 @@ from mindie_epcheck.settings import (
     SettingsError,
     SettingsResolver,
     apply_settings,
+    check_new_baseline,
     read_baseline,
     subtract_baseline,
     write_baseline,
@@ -225,6 +226,17 @@ def _fix_file(
         return FixOutcome(report, changed=False, failed=True)
 
 
+def _known_findings(baseline_path: str | None) -> Counter[tuple[str, str, str]] | None:
+    """Read the baseline, or return None when the run is to create it or there is none."""
+    if not baseline_path:
+        return None
+    if os.path.exists(baseline_path):
+        return read_baseline(baseline_path)
+    # The new baseline is written after the run, so check its folder before linting.
+    check_new_baseline(baseline_path)
+    return None
+
+
 def _validate(options: dict[str, Any], resolver: SettingsResolver, lang: Lang) -> int:
     paths: tuple[str, ...] = options["paths"]
     if not paths:
@@ -238,9 +250,7 @@ def _validate(options: dict[str, Any], resolver: SettingsResolver, lang: Lang) -
     check_targets(targets, [path for path in inputs if path])
     select_rules(options["select"], options["ignore"])
     model_config = load_model_config(options["model_config"])
-    known = (
-        read_baseline(baseline_path) if baseline_path and os.path.exists(baseline_path) else None
-    )
+    known = _known_findings(baseline_path)
 
     reports: list[FileReport] = []
     rule_codes: dict[str, None] = {}
@@ -309,7 +319,7 @@ def _validate(options: dict[str, Any], resolver: SettingsResolver, lang: Lang) -
         message = settings_messages.BASELINE_RECORDED.format(
             count=len(run.findings), path=baseline_path
         )
-        sys.stderr.write(message.get(lang) + "\n")
+        print_notice(message, lang)
         return EXIT_OK
     threshold = Severity(options["fail_on"]).rank
     failing = any(finding.severity.rank >= threshold for finding in run.findings)
@@ -326,7 +336,7 @@ def _subtract_baseline(
         report.findings, dropped = subtract_baseline(report.findings, known, folder)
         suppressed += dropped
     message = settings_messages.BASELINE_SUPPRESSED.format(path=path, count=suppressed)
-    sys.stderr.write(message.get(lang) + "\n")
+    print_notice(message, lang)
 
 
 def list_rules(output_format: str, lang: Lang) -> int:

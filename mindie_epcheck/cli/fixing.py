@@ -15,6 +15,7 @@ from mindie_epcheck.findings import Finding
 from mindie_epcheck.fix.apply import applicable_fixes, fix_text
 from mindie_epcheck.i18n import Lang, Text
 from mindie_epcheck.report.base import FileReport
+from mindie_epcheck.report.errors import print_notice
 from mindie_epcheck.report.output import OutputError, OutputTarget, write_atomic
 from mindie_epcheck.source.document import NoticeKind, decode
 
@@ -56,7 +57,7 @@ def fix_file(
         notice.kind in (NoticeKind.INVALID_UTF8, NoticeKind.WIDE_ENCODING) for notice in notices
     )
     if fixable and not encoding_ok:
-        sys.stderr.write(NOT_UTF8.format(path=report.name).get(lang) + "\n")
+        print_notice(NOT_UTF8.format(path=report.name), lang)
     if not fixable or not encoding_ok:
         if from_stdin and request.write and not request.diff:
             stdout.flush()
@@ -82,7 +83,7 @@ def fix_file(
     if result.text == text:
         return unchanged
     write_fixed(path, bom.decode("utf-8") + result.text)
-    sys.stderr.write(FIXED.format(path=report.name, count=result.applied).get(lang) + "\n")
+    print_notice(FIXED.format(path=report.name, count=result.applied), lang)
     return FixOutcome(fixed_report, changed=True)
 
 

@@ -113,19 +113,28 @@ def _ep_settings(subject: Subject, entry: EntryView) -> dict[str, Any]:
     return {
         "ep_level": options.ep_level if options else None,
         "cutoff": bool(options and options.enable_init_routing_cutoff),
-        "topk_factor": float(options.topk_scaling_factor)
-        if options and options.topk_scaling_factor
-        else 1.0,
+        "topk_factor": _topk_factor(options.topk_scaling_factor if options else None),
         "buffer_factors": factors if _valid_factors(factors) else None,
         "redundant_experts": redundant if isinstance(redundant, int) and redundant >= 0 else 0,
     }
 
 
+def _topk_factor(value: float | None) -> float:
+    """The cutoff's share of top-k rows; an invalid one (EP305 reports it) counts as 1."""
+    if value is None or not math.isfinite(value) or value <= 0:
+        return 1.0
+    return float(value)
+
+
 def _valid_factors(value: Any) -> bool:
+    # NaN and Infinity (EP005 reports them) would make every row count meaningless.
     return isinstance(value, list) and all(
         isinstance(pair, list)
         and len(pair) == 2
-        and all(isinstance(item, (int, float)) and not isinstance(item, bool) for item in pair)
+        and all(
+            isinstance(item, (int, float)) and not isinstance(item, bool) and math.isfinite(item)
+            for item in pair
+        )
         for pair in value
     )
 

@@ -12,7 +12,7 @@ from typing import TextIO
 from mindie_epcheck.findings import Finding
 from mindie_epcheck.i18n import Lang
 from mindie_epcheck.report.base import RunReport
-from mindie_epcheck.report.text import printable
+from mindie_epcheck.report.sanitize import printable
 
 
 def concise_line(finding: Finding, lang: Lang) -> str:

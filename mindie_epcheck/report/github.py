@@ -13,7 +13,8 @@ from typing import TextIO
 from mindie_epcheck.findings import Finding, Severity
 from mindie_epcheck.i18n import Lang
 from mindie_epcheck.report.base import RunReport
-from mindie_epcheck.report.text import COLON, HINT, printable
+from mindie_epcheck.report.sanitize import printable
+from mindie_epcheck.report.text import COLON, HINT
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

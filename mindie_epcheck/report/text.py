@@ -12,6 +12,7 @@ from rich.text import Text as RichText
 from mindie_epcheck.findings import Finding, Severity
 from mindie_epcheck.i18n import Lang, Text
 from mindie_epcheck.report.base import FileReport, RunReport
+from mindie_epcheck.report.sanitize import printable
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -55,14 +56,7 @@ def make_console(stream: TextIO) -> Console:
     )
 
 
-# C0 and C1 control characters (and DEL) from a file must not reach the terminal, because
-# they could move the cursor or retitle the window. Each becomes one visible character.
-_CONTROLS = {code: "\ufffd" for code in [*range(0x20), *range(0x7F, 0xA0)]}
 MAX_EXCERPT_CELLS = 100
-
-
-def printable(text: str) -> str:
-    return text.translate(_CONTROLS)
 
 
 def _window(source: str, start: int, end: int) -> tuple[str, int, int]:

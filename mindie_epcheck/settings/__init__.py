@@ -1,7 +1,12 @@
 """Settings files (`.epcheck.toml`, `[tool.epcheck]` in pyproject.toml) and baselines."""
 
 from mindie_epcheck.settings.apply import apply_settings
-from mindie_epcheck.settings.baseline import read_baseline, subtract_baseline, write_baseline
+from mindie_epcheck.settings.baseline import (
+    check_new_baseline,
+    read_baseline,
+    subtract_baseline,
+    write_baseline,
+)
 from mindie_epcheck.settings.discovery import SettingsResolver
 from mindie_epcheck.settings.schema import FileSettings, SettingsError
 
@@ -10,6 +15,7 @@ __all__ = [
     "SettingsError",
     "SettingsResolver",
     "apply_settings",
+    "check_new_baseline",
     "read_baseline",
     "subtract_baseline",
     "write_baseline",

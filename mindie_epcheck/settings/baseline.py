@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TextIO
 
 from mindie_epcheck.findings import Finding
 from mindie_epcheck.i18n import Text
 from mindie_epcheck.report.fingerprints import fingerprints
+from mindie_epcheck.report.output import OutputError, OutputTarget, write_atomic
 from mindie_epcheck.settings import messages
 from mindie_epcheck.settings.schema import SettingsError
 
@@ -50,23 +51,22 @@ def write_baseline(path: str, findings: Sequence[Finding]) -> None:
         for finding, digest in zip(relocated, fingerprints(relocated), strict=True)
     ]
     text = json.dumps({"version": BASELINE_VERSION, "findings": entries}, indent=2) + "\n"
-    temporary: str | None = None
+
+    def render(stream: TextIO) -> None:
+        stream.write(text)
+
     try:
-        handle, temporary = tempfile.mkstemp(
-            dir=folder, prefix=os.path.basename(path) + ".", suffix=".tmp"
-        )
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-        temporary = None
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise SettingsError(messages.BASELINE_UNWRITABLE.format(path=path, reason=reason)) from None
-    finally:
-        if temporary is not None and os.path.exists(temporary):
-            os.unlink(temporary)
+        write_atomic(OutputTarget("--baseline", path), render, messages.BASELINE_UNWRITABLE)
+    except OutputError as error:
+        raise SettingsError(error.text) from None
+
+
+def check_new_baseline(path: str) -> None:
+    """Raise SettingsError when the folder of a baseline to be created is missing, so that the
+    run stops before linting rather than after."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise SettingsError(messages.BASELINE_NO_FOLDER.format(path=path, folder=folder))
 
 
 def read_baseline(path: str) -> Counter[BaselineKey]:

@@ -103,6 +103,11 @@ BASELINE_UNREADABLE = Text(
 BASELINE_UNWRITABLE = Text(
     "{path}: cannot write the baseline: {reason}", "{path}：无法写入基线文件：{reason}"
 )
+BASELINE_NO_FOLDER = Text(
+    "{path}: cannot write the baseline: folder {folder} not found; create it or choose "
+    "another path",
+    "{path}：无法写入基线文件：目录 {folder} 不存在；请先创建该目录，或换一个路径",
+)
 BASELINE_NOT_RECORDED = Text(
     "{path}: baseline not written because some inputs could not be read",
     "{path}：部分输入无法读取，未写入基线文件",

@@ -1,0 +1,12 @@
+"""Text from files and file names made safe to print on a terminal."""
+
+from __future__ import annotations
+
+# C0 and C1 control characters (and DEL) from a file must not reach the terminal, because
+# they could move the cursor or retitle the window. Each becomes one visible character.
+_CONTROLS = {code: "\ufffd" for code in [*range(0x20), *range(0x7F, 0xA0)]}
+
+
+def printable(text: str) -> str:
+    """Replace each control character of `text`, line breaks included, with U+FFFD."""
+    return text.translate(_CONTROLS)
