@@ -925,3 +925,19 @@ def test_rejected_weight_config_falls_back_to_model_config(tmp_path: Path) -> No
     notes = json.loads(run.stdout)["summary"]["assumptions"][str(config)]
     assert any(str(given / "config.json") in note for note in notes), notes
     assert any(str(layout.allowed) in note for note in notes), notes
+
+
+def test_99_000_model_entries(tmp_path: Path) -> None:
+    # One finding per empty entry would be 99,000 EP101 findings: the rule lists 100.
+    config = json.loads(seed_text())
+    config["BackendConfig"]["ModelDeployConfig"]["ModelConfig"] = [{}] * 99_000
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+
+    run = run_epcheck("validate", path, "--format", "json", bound=NORMAL_BOUND)
+
+    assert_within(run, NORMAL_BOUND)
+    findings = json.loads(run.stdout)["findings"]
+    missing = [finding for finding in findings if finding["code"] == "EP101"]
+    assert len(missing) == 101
+    assert any("more than 100" in finding["message"] for finding in missing)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import islice
 
 from mindie_epcheck.findings import Finding, Severity, Span
 from mindie_epcheck.i18n import Text
@@ -10,6 +11,17 @@ from mindie_epcheck.model.context import Subject
 from mindie_epcheck.rules.registry import Hit, Rule, all_rules
 
 INTERNAL_ERROR_CODE = "EP000"
+# Findings listed per rule and file. A config has a handful; thousands of one rule come from a
+# generated or broken file, and listing them all would take minutes and bury the rest.
+MAX_HITS_PER_RULE = 100
+MORE_HITS = Text(
+    "{code} found more than {limit} problems in this file; epcheck lists the first {limit}",
+    "{code} 在本文件中发现超过 {limit} 处问题；epcheck 只列出前 {limit} 处",
+)
+MORE_HITS_HINT = Text(
+    "Fix the listed ones and run epcheck again, or check that this file is a MindIE config.",
+    "请先修复已列出的问题后重新运行 epcheck，或确认该文件是 MindIE 的配置文件。",
+)
 
 
 def to_finding(declared: Rule, hit: Hit, subject: Subject) -> Finding:
@@ -76,9 +88,13 @@ def run_rules(subject: Subject, rules: Iterable[Rule] | None = None) -> list[Fin
         if declared.code == INTERNAL_ERROR_CODE:
             continue
         try:
-            hits = list(declared.check(subject))
+            # One more than the limit tells whether there are more, without finding them all.
+            hits = list(islice(declared.check(subject), MAX_HITS_PER_RULE + 1))
         except Exception as error:
             findings.append(crash_finding(declared, error, subject))
             continue
+        if len(hits) > MAX_HITS_PER_RULE:
+            message = MORE_HITS.format(code=declared.code, limit=MAX_HITS_PER_RULE)
+            hits[MAX_HITS_PER_RULE] = Hit("", message, MORE_HITS_HINT)
         findings.extend(to_finding(declared, hit, subject) for hit in hits)
     return sorted(findings, key=lambda finding: finding.sort_key)
