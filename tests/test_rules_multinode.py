@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import REALWORLD
+from helpers import REALWORLD, run_cli
 from rule_samples import (
     RULE_SAMPLES,
     Case,
@@ -535,3 +535,41 @@ def test_published_layouts_have_no_multinode_errors(name: str) -> None:
     findings = lint_bytes(path.name, path.read_bytes(), Settings()).findings
 
     assert [f.code for f in findings if f.code.startswith(FAMILY) and f.severity.rank > 1] == []
+
+
+def _set_path(table: dict[str, Any], path: tuple[str | int, ...], value: Any) -> None:
+    target: Any = table
+    for token in path[:-1]:
+        target = target[token]
+    target[path[-1]] = value
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "code", "pointer"),
+    [
+        (("server_list", 1), 5, "EP102", "/server_list/1"),
+        (("server_list", 1), "x", "EP102", "/server_list/1"),
+        (("server_list", 0, "device"), {"device_id": "0"}, "EP102", "/server_list/0/device"),
+        (("super_pod_list",), {"a": 1}, "EP102", "/super_pod_list"),
+        (("server_list",), None, "EP102", "/server_list"),
+        (
+            ("server_list", 0, "device", 0, "device_id"),
+            0,
+            "EP403",
+            "/server_list/0/device/0/device_id",
+        ),
+    ],
+    ids=["item-number", "item-string", "device-object", "super-pod-object", "null-list", "number"],
+)
+def test_ranktable_type_finding_is_single(
+    tmp_path: Path, path: tuple[str | int, ...], value: Any, code: str, pointer: str
+) -> None:
+    table = read_json(RANKTABLE_2X8)
+    _set_path(table, path, value)
+    file = tmp_path / "ranktable.json"
+    file.write_text(json.dumps(table, indent=2))
+
+    result = run_cli("validate", str(file), "--format", "json")
+    findings = json.loads(result.stdout)["findings"]
+    types = [(f["code"], f["pointer"]) for f in findings if f["code"] in ("EP102", "EP403")]
+    assert types == [(code, pointer)]

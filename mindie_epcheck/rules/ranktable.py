@@ -28,6 +28,7 @@ from typing import Any
 
 from mindie_epcheck.findings import Severity
 from mindie_epcheck.i18n import Text
+from mindie_epcheck.model.compiled import RANK_DEVICE, RANK_SERVER, RANKTABLE
 from mindie_epcheck.model.context import Subject
 from mindie_epcheck.rules.registry import Hit, rule
 from mindie_epcheck.source.kinds import DocumentKind
@@ -139,6 +140,14 @@ def _parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None
 # The rank table itself
 
 
+# The keys the rank table models know: EP102 reports a null value of any of them.
+_KNOWN_KEYS = RANKTABLE.keys | RANK_SERVER.keys | RANK_DEVICE.keys
+
+
+def _inside(pointer: str, containers: list[str]) -> bool:
+    return any(pointer == outer or pointer.startswith(outer + "/") for outer in containers)
+
+
 def _scalar_leaves(value: Any, pointer: str) -> Iterator[tuple[str, Any]]:
     """Yield (pointer, value) for every value that is neither an object nor an array."""
     if isinstance(value, dict):
@@ -174,10 +183,15 @@ def ranktable_value_not_string(subject: Subject) -> Iterator[Hit]:
     table = subject.own_ranktable
     if table is None:
         return
+    # A wrong container (server_list as a number, device as an object) is EP102's, and so is
+    # everything inside it.
+    containers = [error.pointer for error in subject.errors if error.expected != ("string",)]
     for pointer, value in _scalar_leaves(table.document.value, ""):
-        if isinstance(value, str):
+        if isinstance(value, str) or _inside(pointer, containers):
             continue
         tokens = split_pointer(pointer)
+        if value is None and tokens and tokens[-1] in _KNOWN_KEYS:
+            continue
         key = tokens[-1] if tokens else ""
         if isinstance(value, bool) or value is None:
             kind = Text("the literal", "字面量")

@@ -129,11 +129,12 @@ def wrong_type(subject: Subject) -> Iterator[Hit]:
 
 
 def _reported_elsewhere(subject: Subject, error: StructuralError) -> bool:
-    """NaN and Infinity have their own source rules, and rank-table types EP403."""
+    """NaN and Infinity have their own source rules, and a rank-table value that is not a
+    string EP403 (a wrong container stays here)."""
     value = error.value
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
         return True
-    return subject.own_ranktable is not None
+    return subject.own_ranktable is not None and error.expected == ("string",)
 
 
 def _expected_names(error: StructuralError) -> tuple[str, str]:
