@@ -205,3 +205,27 @@ def test_error_hides_control_characters_of_file_name(tmp_path: Path) -> None:
     assert "\x1b" not in result.stderr
     assert "\x07" not in result.stderr
     assert "file not found" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        "NPU_MEMORY_FRACTION=abc",
+        "NPU_MEMORY_FRACTION=nan",
+        "NPU_MEMORY_FRACTION=1.5",
+        "HCCL_BUFFSIZE=abc",
+        "MASTER_PORT=70000",
+        "DP_MOVE_UP_ENABLE=2",
+    ],
+)
+def test_env_value_out_of_range_is_usage_error(pair: str) -> None:
+    result = run_cli("validate", str(CLEAN), "--env", pair)
+    assert result.exit_code == 2
+    assert "invalid value" in result.stderr
+
+
+def test_env_valid_values_accepted() -> None:
+    pairs = ("NPU_MEMORY_FRACTION=0.92", "HCCL_BUFFSIZE=200", "MASTER_PORT=8080")
+    args = [part for pair in pairs for part in ("--env", pair)]
+    result = run_cli("validate", str(CLEAN), *args)
+    assert result.exit_code in (0, 1), result.stderr

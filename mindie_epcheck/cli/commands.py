@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections import Counter
@@ -98,14 +99,34 @@ def load_model_config(path: str | None) -> tuple[str, dict[str, object]] | None:
 
 
 def parse_env(pairs: tuple[str, ...]) -> dict[str, str]:
-    """Read --env NAME=VALUE options; only the variables MindIE reads are accepted."""
+    """Read --env NAME=VALUE options; only the variables MindIE reads, with valid values."""
     env: dict[str, str] = {}
     for pair in pairs:
         name, _, value = pair.partition("=")
         if name not in ENV_KEYS or not value:
             raise UsageError(messages.INVALID_ENV.format(value=pair, names=", ".join(ENV_KEYS)))
+        expected = messages.ENV_VALUES.get(name)
+        if expected is not None and not _valid_env_value(name, value):
+            raise UsageError(messages.INVALID_ENV_VALUE.format(value=pair) + expected)
         env[name] = value
     return env
+
+
+def _valid_env_value(name: str, value: str) -> bool:
+    """Check a value MindIE reads as a number: the range it accepts, else its default applies."""
+    if name == "NPU_MEMORY_FRACTION":
+        try:
+            number = float(value)
+        except ValueError:
+            return False
+        return math.isfinite(number) and 0 < number <= 1
+    if not value.isdigit():
+        return False
+    if name == "MASTER_PORT":
+        return 1 <= int(value) <= 65535
+    if name == "DP_MOVE_UP_ENABLE":
+        return value in ("0", "1")
+    return int(value) > 0
 
 
 def ranktable_from_env(settings: Settings) -> str | None:
