@@ -210,3 +210,14 @@ def test_non_finite_ep_options_skip_cost_rules(tmp_path: Path, options: str) -> 
     assert "EP000" not in codes
     simulated = run_cli("simulate", str(config), "--trials", "100")
     assert simulated.exit_code == 0, simulated.stderr
+
+
+def test_simulate_names_invalid_world_size(tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(DUAL_NODE.read_text().replace('"worldSize": 8', '"worldSize": "8"'))
+
+    result = run_cli("simulate", str(config), "--nodes", "2")
+
+    assert result.exit_code == 2
+    assert "worldSize is missing or not a positive integer" in result.stderr
+    assert str(config) in result.stderr

@@ -165,6 +165,17 @@ NO_ESTIMATE_REASONS = {
         "the world size is unknown; pass --ranktable or --nodes",
         "全局卡数未知；请传入 --ranktable 或 --nodes",
     ),
+    "world_size": Text(
+        "worldSize is missing or not a positive integer; run epcheck validate on the file "
+        "for the finding",
+        "worldSize 缺失或不是正整数；请对该文件运行 epcheck validate 查看具体问题",
+    ),
+    "parallel": Text(
+        "the parallel sizes (tp, moe_tp, moe_ep, dp) do not give a valid layout; run epcheck "
+        "validate on the file for the finding",
+        "并行规模（tp、moe_tp、moe_ep、dp）无法构成有效的切分；请对该文件运行 epcheck validate 查看"
+        "具体问题",
+    ),
     "entries": Text("the file has no ModelConfig entry", "文件中没有 ModelConfig 条目"),
 }
 PLOT_FORMAT = Text("--plot {path}: only .svg is supported", "--plot {path}：仅支持 .svg 格式")

@@ -18,6 +18,7 @@ from mindie_epcheck.cost.deployment import build_deployment
 from mindie_epcheck.cost.simulation import SimulationOptions, SimulationResult
 from mindie_epcheck.i18n import Lang, Text, choose_language
 from mindie_epcheck.model.context import Subject
+from mindie_epcheck.model.view import EntryView, ServiceView
 from mindie_epcheck.pipeline import InputError, build_subject, ranktable_input, read_file
 from mindie_epcheck.report.errors import print_error
 from mindie_epcheck.report.output import OutputError, OutputTarget, write_atomic
@@ -68,13 +69,23 @@ def run_simulations(
         for view, entry in entries:
             deployment = build_deployment(subject, view, entry, options["hardware"])
             if deployment is None:
-                reason = "model" if subject.facts_for(entry) is None else "layout"
-                facts = subject.facts_for(entry)
-                if facts is not None and not facts.is_deepseek_moe:
-                    reason = "model"
-                raise UsageError(_no_estimate(entry.pointer or "/", reason))
+                where = f"{options['config']}:{entry.pointer or '/'}"
+                raise UsageError(_no_estimate(where, _no_estimate_reason(subject, view, entry)))
             results.append(simulation.simulate(deployment, entry.pointer, plan, progress.update))
     return results
+
+
+def _no_estimate_reason(subject: Subject, view: ServiceView, entry: EntryView) -> str:
+    """Name what build_deployment lacked: the model, worldSize, the node count or the sizes."""
+    facts = subject.facts_for(entry)
+    if facts is None or not facts.is_deepseek_moe:
+        return "model"
+    world_size = entry.entry.world_size
+    if world_size is None or world_size < 1:
+        return "world_size"
+    if subject.layout(view, entry).world is None:
+        return "layout"
+    return "parallel"
 
 
 def _no_estimate(pointer: str, reason: str) -> Text:
