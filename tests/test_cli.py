@@ -229,3 +229,9 @@ def test_env_valid_values_accepted() -> None:
     args = [part for pair in pairs for part in ("--env", pair)]
     result = run_cli("validate", str(CLEAN), *args)
     assert result.exit_code in (0, 1), result.stderr
+
+
+def test_stdin_given_twice_is_usage_error() -> None:
+    result = run_cli("validate", "-", "-", stdin=b"{}")
+    assert result.exit_code == 2
+    assert "more than once" in result.stderr

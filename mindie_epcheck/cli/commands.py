@@ -258,10 +258,16 @@ def _known_findings(baseline_path: str | None) -> Counter[tuple[str, str, str]] 
     return None
 
 
-def _validate(options: dict[str, Any], resolver: SettingsResolver, lang: Lang) -> int:
-    paths: tuple[str, ...] = options["paths"]
+def _check_paths(paths: tuple[str, ...]) -> None:
     if not paths:
         raise UsageError(messages.NO_PATHS)
+    if paths.count("-") > 1:
+        raise UsageError(messages.STDIN_TWICE)
+
+
+def _validate(options: dict[str, Any], resolver: SettingsResolver, lang: Lang) -> int:
+    paths: tuple[str, ...] = options["paths"]
+    _check_paths(paths)
     first_settings = resolver.for_file(options["stdin_filename"] if paths[0] == "-" else paths[0])
     settings = make_settings(merge_options(options, first_settings))
     ranktable_path = options["ranktable"] or ranktable_from_env(settings)

@@ -178,6 +178,10 @@ NO_ESTIMATE_REASONS = {
     ),
     "entries": Text("the file has no ModelConfig entry", "文件中没有 ModelConfig 条目"),
 }
+STDIN_TWICE = Text(
+    "- (standard input) is given more than once; it can be read only once",
+    "- （标准输入）出现了不止一次；标准输入只能读取一次",
+)
 PLOT_FORMAT = Text("--plot {path}: only .svg is supported", "--plot {path}：仅支持 .svg 格式")
 UNKNOWN_CODE = Text(
     "unknown rule code {code}; run `epcheck rules` for the list",
