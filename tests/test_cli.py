@@ -235,3 +235,10 @@ def test_stdin_given_twice_is_usage_error() -> None:
     result = run_cli("validate", "-", "-", stdin=b"{}")
     assert result.exit_code == 2
     assert "more than once" in result.stderr
+
+
+@pytest.mark.parametrize("option", ["--ranktable", "--model-config"])
+def test_option_file_error_names_option(tmp_path: Path, option: str) -> None:
+    result = run_cli("validate", str(CLEAN), option, str(tmp_path / "missing.json"))
+    assert result.exit_code == 2
+    assert f"{option} {tmp_path / 'missing.json'}" in result.stderr

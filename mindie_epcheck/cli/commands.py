@@ -79,12 +79,20 @@ def read_stdin() -> bytes:
         raise InputError(NO_STDIN) from None
 
 
+def read_option_file(option: str, path: str) -> bytes:
+    """Read the file an option names; an error names the option too."""
+    try:
+        return read_file(path)
+    except InputError as error:
+        raise InputError(Text(f"{option} ", f"{option} ") + error.text) from None
+
+
 def load_model_config(path: str | None) -> tuple[str, dict[str, object]] | None:
     """Read --model-config; a file that cannot give the model's facts is a usage error,
     never silently replaced by a preset."""
     if not path:
         return None
-    document = load(path, read_file(path))
+    document = load(path, read_option_file("--model-config", path))
     value = document.value
     if not isinstance(value, dict):
         raise UsageError(
@@ -283,7 +291,9 @@ def _validate(options: dict[str, Any], resolver: SettingsResolver, lang: Lang) -
     rule_codes: dict[str, None] = {}
     ranktable: RanktableInput | None = None
     if ranktable_path:
-        ranktable = ranktable_input(load(ranktable_path, read_file(ranktable_path)))
+        ranktable = ranktable_input(
+            load(ranktable_path, read_option_file("--ranktable", ranktable_path))
+        )
         ranktable_settings = resolver.for_file(ranktable_path)
         ranktable_options = merge_options(options, ranktable_settings)
         rules = select_rules(ranktable_options["select"], ranktable_options["ignore"])

@@ -12,6 +12,7 @@ from mindie_epcheck.cli.commands import (
     UsageError,
     load_model_config,
     make_settings,
+    read_option_file,
 )
 from mindie_epcheck.cost import simulation
 from mindie_epcheck.cost.deployment import build_deployment
@@ -52,7 +53,8 @@ def load_subject(options: dict[str, Any]) -> Subject:
     )
     ranktable = None
     if options["ranktable"]:
-        ranktable = ranktable_input(load(options["ranktable"], read_file(options["ranktable"])))
+        path = options["ranktable"]
+        ranktable = ranktable_input(load(path, read_option_file("--ranktable", path)))
     document = load(options["config"], read_file(options["config"]))
     return build_subject(document, settings, ranktable, load_model_config(options["model_config"]))
 
