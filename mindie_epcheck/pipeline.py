@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import errno
 import os
 import stat
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from mindie_epcheck.model.facts import (
 from mindie_epcheck.model.hardware import infer_hardware
 from mindie_epcheck.model.sections import SectionRef, walk_sections
 from mindie_epcheck.model.view import EntryView, ServiceView, build_views
+from mindie_epcheck.os_errors import os_reason
 from mindie_epcheck.rules.registry import Rule
 from mindie_epcheck.rules.runner import run_rules
 from mindie_epcheck.source.document import MAX_FILE_BYTES, SourceDocument, load
@@ -95,21 +95,8 @@ def read_file(path: str) -> bytes:
         raise _unreadable(path, error) from None
 
 
-# The operating system's reasons in both languages; others keep its own (English) words.
-_OS_REASONS = {
-    errno.EACCES: Text("permission denied", "权限不足"),
-    errno.EPERM: Text("operation not permitted", "操作不被允许"),
-    errno.ELOOP: Text("too many levels of symbolic links", "符号链接层数过多（可能是循环链接）"),
-    errno.ENAMETOOLONG: Text("file name too long", "文件名过长"),
-    errno.ENOTDIR: Text("a part of the path is not a directory", "路径中的某一部分不是目录"),
-    errno.EIO: Text("input/output error", "输入/输出错误"),
-    errno.EMFILE: Text("too many open files", "打开的文件过多"),
-}
-
-
 def _unreadable(path: str, error: OSError) -> InputError:
-    fallback = error.strerror or type(error).__name__
-    reason = _OS_REASONS.get(error.errno or 0, Text(fallback, fallback))
+    reason = os_reason(error)
     return InputError(
         Text(
             "{path}: cannot read the file: {reason_en}", "{path}：无法读取文件：{reason_zh}"

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from helpers import SAMPLES, run_cli, run_json
 
+from mindie_epcheck.cli.click_zh import display_width
 from mindie_epcheck.cli.main import prescan_language
 from mindie_epcheck.i18n import choose_language
 
@@ -133,6 +137,66 @@ def test_rules_and_explain() -> None:
 def test_help_in_chinese() -> None:
     result = run_cli("validate", "--help", lang="zh")
     assert "退出码" in result.stdout
+
+
+def help_output(command: str, lang: str) -> str:
+    """Return `epcheck COMMAND --help` at 80 columns, from a child process, because the switch
+    of click to Chinese lasts for the rest of the process."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mindie_epcheck", command, "--lang", lang, "--help"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, "COLUMNS": "80"},
+        check=True,
+    )
+    return result.stdout
+
+
+HELP_COMMANDS = ["validate", "simulate", "schema"]
+
+
+@pytest.mark.parametrize("command", HELP_COMMANDS)
+def test_chinese_help_placeholders(command: str) -> None:
+    chinese = help_output(command, "zh")
+
+    # click's own placeholders, and FILE where it is not part of a name like RANK_TABLE_FILE.
+    assert re.search(r"\b(?:INTEGER|TEXT|FLOAT)\b", chinese) is None, chinese
+    assert re.search(r"(?<![A-Z_])FILE\b", chinese) is None, chinese
+
+
+def option_help(output: str, option: str) -> str:
+    """Return the row of `option` in a help output with its wrapped lines joined."""
+    block = re.search(rf"^  {option} .*?(?=^  -)", output, re.MULTILINE | re.DOTALL)
+    assert block is not None, output
+    return re.sub(r"\s*\n\s*", "", block.group(0).strip())
+
+
+def test_chinese_help_plot_placeholder_matches_text() -> None:
+    row = option_help(help_output("simulate", "zh"), "--plot")
+
+    assert re.match(r"--plot 文件 +将.*写入该文件。$", row), row
+
+
+@pytest.mark.parametrize("command", HELP_COMMANDS)
+def test_chinese_help_keeps_words_whole(command: str) -> None:
+    chinese = help_output(command, "zh")
+    english = help_output(command, "en")
+
+    # Every English word of the Chinese help (PATH, RANK_TABLE_FILE, --fail-on) is also a
+    # word of the English help. A word cut at the line end, like PA and TH, is not.
+    words = set(re.findall(r"[A-Za-z][A-Za-z0-9_]+", english))
+    cut = set(re.findall(r"[A-Za-z][A-Za-z0-9_]+", chinese)) - words
+    assert not cut, chinese
+
+
+@pytest.mark.parametrize("command", HELP_COMMANDS)
+def test_chinese_help_columns_aligned(command: str) -> None:
+    chinese = help_output(command, "zh")
+
+    rows = re.finditer(r"^  (-\S.*?\S) {2,}(\S.*)$", chinese, re.MULTILINE)
+    starts = {display_width(row.string[row.start() : row.start(2)]) for row in rows}
+    assert len(starts) == 1, chinese
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,7 @@ from mindie_epcheck.cost.dispatch import (
 )
 from mindie_epcheck.cost.dispatch_compositions import composition_law
 from mindie_epcheck.cost.dispatch_exact import sample_per_token, sample_uniform
+from mindie_epcheck.cost.skew_spec import parse_skew
 
 REPO = Path(__file__).resolve().parents[1]
 V3_16 = Routing.deepseek_v3(16)
@@ -132,21 +133,21 @@ def test_cutoff_rows() -> None:
 # --- Inputs ---------------------------------------------------------------------------------
 
 
-def test_skew_from_spec_uniform_and_dirichlet() -> None:
-    assert Skew.from_spec("uniform") == Skew()
-    assert Skew.from_spec("dirichlet:8") == Skew("dirichlet", alpha=8.0)
+def test_parse_skew_uniform_and_dirichlet() -> None:
+    assert parse_skew("uniform") == Skew()
+    assert parse_skew("dirichlet:8") == Skew("dirichlet", alpha=8.0)
 
 
 @pytest.mark.parametrize("text", ["dirichlet:x", "dirichlet:0", "dirichlet:-1", "zipf:1", ""])
-def test_skew_from_spec_rejects(text: str) -> None:
+def test_parse_skew_rejects(text: str) -> None:
     with pytest.raises(ValueError):
-        Skew.from_spec(text)
+        parse_skew(text)
 
 
 def test_skew_histogram_list_is_normalised(tmp_path: Path) -> None:
     path = tmp_path / "load.json"
     path.write_text(json.dumps([2, 1, 1, 0]))
-    skew = Skew.from_spec(f"histogram:{path}", experts=4)
+    skew = parse_skew(f"histogram:{path}", experts=4)
     assert skew.kind == "histogram"
     assert skew.load == (0.5, 0.25, 0.25, 0.0)
 
@@ -154,38 +155,38 @@ def test_skew_histogram_list_is_normalised(tmp_path: Path) -> None:
 def test_skew_histogram_object_form(tmp_path: Path) -> None:
     path = tmp_path / "load.json"
     path.write_text(json.dumps({"expert_load": [1.0, 3.0]}))
-    assert Skew.from_spec(f"histogram:{path}").load == (0.25, 0.75)
+    assert parse_skew(f"histogram:{path}").load == (0.25, 0.75)
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ([1, 2, 3], "has 3 entries, but the model has 4"),
-        ([1, -2, 3, 4], "entry 1 is -2"),
-        ([0, 0, 0, 0], "all 4 loads are zero"),
-        ([1, True, 3, 4], "entry 1 is True, not a number"),
-        ({"load": [1, 2, 3, 4]}, "no 'expert_load' key"),
-        ("text", "expected a list"),
-        ([], "empty"),
+        ([1, 2, 3], "has 3 loads, but the model has 4"),
+        ([1, -2, 3, 4], "entry 1 .* is -2"),
+        ([0, 0, 0, 0], "all 4 loads .* are zero"),
+        ([1, True, 3, 4], "entry 1 .* is true"),
+        ({"load": [1, 2, 3, 4]}, "must contain a JSON list"),
+        ("text", "must contain a JSON list"),
+        ([], "has no loads"),
     ],
 )
 def test_skew_histogram_rejects(tmp_path: Path, content: object, message: str) -> None:
     path = tmp_path / "load.json"
     path.write_text(json.dumps(content))
     with pytest.raises(ValueError, match=message):
-        Skew.from_spec(f"histogram:{path}", experts=4)
+        parse_skew(f"histogram:{path}", experts=4)
 
 
 def test_skew_histogram_invalid_json(tmp_path: Path) -> None:
     path = tmp_path / "load.json"
     path.write_text("[1, 2,")
     with pytest.raises(ValueError, match="not valid JSON"):
-        Skew.from_spec(f"histogram:{path}")
+        parse_skew(f"histogram:{path}")
 
 
 def test_skew_histogram_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="cannot read"):
-        Skew.from_spec(f"histogram:{tmp_path / 'absent.json'}")
+        parse_skew(f"histogram:{tmp_path / 'absent.json'}")
 
 
 def test_routing_rejects_invalid_shapes() -> None:

@@ -13,8 +13,10 @@ import pytest
 from helpers import REPO, run_cli
 from rule_samples import RULE_SAMPLES, sample_args
 
+from mindie_epcheck.cli.fixing import write_fixed
 from mindie_epcheck.findings import Edit, Fix
 from mindie_epcheck.fix.apply import apply_fixes
+from mindie_epcheck.report.output import OutputError
 
 # Each case: the sample, the code its fix removes, the extra options, and the most lines
 # the fix may change (removed plus added, from difflib).
@@ -340,3 +342,13 @@ def test_misplaced_key_without_fix(case: str, text: str, tmp_path: Path) -> None
     run_cli("validate", str(path), "--fix")
 
     assert path.read_text(encoding="utf-8") == text
+
+
+def test_write_fixed_reason_in_chinese(tmp_path: Path) -> None:
+    missing = tmp_path / "gone.json"
+
+    with pytest.raises(OutputError) as raised:
+        write_fixed(str(missing), "{}")
+
+    assert raised.value.text.en.endswith("cannot write the fixed file: No such file or directory")
+    assert raised.value.text.zh.endswith("无法写入修复后的文件：文件或目录不存在")

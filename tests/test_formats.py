@@ -8,6 +8,7 @@ file they are skipped with a reason.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -381,6 +382,36 @@ def test_failed_write_keeps_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "No space left on device" in result.stderr
     assert report.read_text(encoding="utf-8") == "old"
     assert [path.name for path in tmp_path.iterdir()] == ["report.json"]
+
+
+@pytest.mark.parametrize(
+    ("number", "english", "chinese"),
+    [
+        (errno.ENOSPC, "No space left on device", "磁盘空间不足"),
+        (errno.ENOENT, "No such file or directory", "文件或目录不存在"),
+        (errno.EROFS, "Read-only file system", "文件系统是只读的"),
+        # An errno without a translation keeps the OS's words after the Chinese lead-in.
+        (errno.ETIMEDOUT, "Connection timed out", "Connection timed out"),
+    ],
+    ids=["no-space", "not-found", "read-only", "untranslated"],
+)
+def test_failed_write_reason_in_chinese(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, number: int, english: str, chinese: str
+) -> None:
+    config = SAMPLES / "seed" / "ep-level-2-single-node.config.json"
+    report = tmp_path / "report.json"
+
+    def fail_replace(source: str, target: str) -> None:
+        raise OSError(number, english)
+
+    monkeypatch.setattr(output.os, "replace", fail_replace)
+    arguments = ["validate", str(config), "--format", f"json:{report}"]
+    result = run_cli(*arguments, "--lang", "zh", lang="zh")
+    assert result.exit_code == 2
+    assert f"无法写入 {report}：{chinese}" in result.stderr
+    if chinese != english:
+        assert english not in result.stderr
+    assert english in run_cli(*arguments).stderr
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")

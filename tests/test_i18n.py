@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from helpers import REALWORLD, SAMPLES
 
 from mindie_epcheck.cli import messages
+from mindie_epcheck.cli.click_zh import ChineseTextWrapper
 from mindie_epcheck.i18n import Text
 from mindie_epcheck.model.context import Settings
 from mindie_epcheck.pipeline import lint_bytes
@@ -47,3 +49,25 @@ def cli_texts() -> list[tuple[str, Text]]:
 def test_cli_text_in_both_languages(name: str, text: Text) -> None:
     assert text.en.strip(), name
     assert has_chinese(text.zh), name
+
+
+def ascii_words(text: str) -> list[str]:
+    return re.findall(r"[A-Za-z0-9_][A-Za-z0-9_.:=,-]*", text)
+
+
+@pytest.mark.parametrize("key", sorted(messages.OPTION_HELP))
+def test_chinese_wrapper_keeps_english_words(key: str) -> None:
+    text = messages.OPTION_HELP[key].zh
+    # From 30 columns on, every English word fits on a line; a narrower width cuts the longest.
+    for width in range(30, 61):
+        lines = ChineseTextWrapper(width).wrap(text)
+
+        wrapped = [word for line in lines for word in ascii_words(line)]
+        assert wrapped == ascii_words(text), (width, lines)
+        assert not any(line.startswith(("，", "。", "；", "：", "、", "）")) for line in lines)
+
+
+def test_metavars_in_both_languages() -> None:
+    for key, text in messages.METAVARS.items():
+        assert text.en.isupper(), key
+        assert has_chinese(text.zh), key

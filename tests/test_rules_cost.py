@@ -180,6 +180,74 @@ def test_simulate_unwritable_plot_is_usage_error(tmp_path: Path) -> None:
     assert "--plot" in result.stderr
 
 
+def test_simulate_unwritable_plot_in_chinese(tmp_path: Path) -> None:
+    plot = tmp_path / "missing" / "cost.svg"
+    arguments = ["simulate", str(DUAL_NODE), "--nodes", "2", "--trials", "50", "--plot", str(plot)]
+    result = run_cli(*arguments, "--lang", "zh")
+    assert result.exit_code == 2
+    assert "无法写入图片：文件或目录不存在" in result.stderr
+    assert "No such file" not in result.stderr
+
+
+# --skew values, the content of the histogram file (None: no file), and text the error contains.
+BAD_SKEWS = [
+    pytest.param(
+        "foo",
+        None,
+        "expected uniform, dirichlet:ALPHA or histogram:FILE",
+        "应为 uniform、dirichlet:ALPHA 或 histogram:文件",
+        id="unknown-kind",
+    ),
+    pytest.param(
+        "dirichlet:-1",
+        None,
+        "must be a finite number greater than 0",
+        "必须是大于 0 的有限数值",
+        id="negative-alpha",
+    ),
+    pytest.param(
+        "histogram:{missing}",
+        None,
+        "cannot read the histogram file",
+        "无法读取直方图文件",
+        id="missing-file",
+    ),
+    pytest.param("histogram:{file}", "[1, 2", "is not valid JSON", "不是合法的 JSON", id="json"),
+    pytest.param(
+        "histogram:{file}", '[1, "a"]', "entry 1 (counting from 0)", "第 1 项", id="string-load"
+    ),
+    pytest.param(
+        "histogram:{file}", "[1, 1" + "0" * 400 + "]", "entry 1", "第 1 项", id="huge-integer"
+    ),
+    pytest.param("histogram:{file}", "[]", "has no loads", "没有任何负载", id="empty"),
+    pytest.param("histogram:{file}", "[0, 0]", "are zero", "全部为 0", id="zeros"),
+    pytest.param(
+        "histogram:{file}", "[1, 2, 3]", "256 routed experts", "256 个路由专家", id="size"
+    ),
+]
+
+
+@pytest.mark.parametrize(("skew", "content", "english", "chinese"), BAD_SKEWS)
+def test_simulate_bad_skew_in_both_languages(
+    tmp_path: Path, skew: str, content: str | None, english: str, chinese: str
+) -> None:
+    histogram = tmp_path / "load.json"
+    if content is not None:
+        histogram.write_text(content)
+    value = skew.format(file=histogram, missing=tmp_path / "missing.json")
+    arguments = ["simulate", str(DUAL_NODE), "--nodes", "2", "--trials", "50", "--skew", value]
+
+    result = run_cli(*arguments)
+    chinese_result = run_cli(*arguments, "--lang", "zh")
+
+    assert result.exit_code == 2
+    assert english in result.stderr
+    assert chinese_result.exit_code == 2
+    assert f"--skew {value}：" in chinese_result.stderr
+    assert chinese in chinese_result.stderr
+    assert english not in chinese_result.stderr
+
+
 def test_simulate_huge_coefficient_is_usage_error(tmp_path: Path) -> None:
     config = json.loads(DUAL_NODE.read_text())
     block = config["BackendConfig"]["ModelDeployConfig"]["ModelConfig"][0]["models"]["deepseekv2"]

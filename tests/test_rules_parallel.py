@@ -225,6 +225,8 @@ def test_ep205_severity_by_model_and_dp() -> None:
     assert "pipeline parallelism" in plain.message.en
     assert "not data parallelism" in plain.message.en
     assert "MASTER_IP and MASTER_PORT" in plain.message.en
+    assert "MASTER_IP 和 MASTER_PORT" in plain.message.zh
+    assert " and " not in plain.message.zh
     assert with_dp.severity.value == "error"
     assert "dp 2" in with_dp.message.en
     assert deepseek.severity.value == "error"

@@ -323,6 +323,51 @@ def test_invalid_settings_in_chinese(project: Path) -> None:
     assert "不匹配任何规则编号" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("text", "expected_zh"),
+    [
+        ('select = "EP2"\n', "select：应为规则编号（字符串）列表，实际为字符串"),
+        ("lang = 1\n", "lang：应为字符串，实际为整数"),
+        ("ignore = 1.5\n", "实际为浮点数"),
+        ("severity = [1]\n", "实际为数组"),
+    ],
+    ids=["select-string", "lang-integer", "ignore-float", "severity-array"],
+)
+def test_wrong_type_in_chinese(project: Path, text: str, expected_zh: str) -> None:
+    write(project / ".epcheck.toml", text)
+    result = validate(CONFIG, "--lang", "zh")
+    assert result.exit_code == 2
+    assert expected_zh in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "english", "chinese"),
+    [
+        (
+            "select = [\n",
+            "invalid TOML: Invalid value (at end of document)",
+            "文件末尾的 TOML 格式无效，解析器的原文为：Invalid value",
+        ),
+        (
+            "a = \n",
+            "invalid TOML: Invalid value (at line 1, column 5)",
+            "第 1 行第 5 列的 TOML 格式无效，解析器的原文为：Invalid value",
+        ),
+    ],
+    ids=["end-of-document", "line-and-column"],
+)
+def test_invalid_toml_in_both_languages(
+    project: Path, text: str, english: str, chinese: str
+) -> None:
+    write(project / ".epcheck.toml", text)
+    assert english in validate(CONFIG).stderr
+    result = validate(CONFIG, "--lang", "zh")
+    assert result.exit_code == 2
+    assert chinese in result.stderr
+    assert "at end of document" not in result.stderr
+    assert "at line" not in result.stderr
+
+
 def test_isolated_skips_broken_settings(project: Path) -> None:
     write(project / ".epcheck.toml", "colour = 1\n")
     assert validate(CONFIG, "--isolated").exit_code == 1

@@ -2,10 +2,18 @@
 
 click marks these strings for gettext but ships no translations. Each of its modules binds
 `_` at import, so switching to Chinese rebinds `_` in those modules to this table.
+
+click's help layout also assumes English: it breaks lines only at spaces and counts one
+column per character. Switching to Chinese also replaces the line breaker and the width.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
+import click
+import click._textwrap
 import click.core
 import click.decorators
 import click.exceptions
@@ -55,12 +63,55 @@ _MODULES = (
 )
 
 
+# Characters that a line may break before or after: CJK ideographs and kana.
+_IDEOGRAPHS = "\u2e80-\u2fdf\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Full-width punctuation that stays with the character after it (opening) or before it
+# (closing), so that no line starts with "，" or ends with "（".
+_OPENING = "（《「『“‘【〈"
+_CLOSING = "，。；：、！？）》」』”’】〉"
+# A chunk that no line break splits: a run of spaces, one ideograph, or a run of other
+# characters (an English word, an option, a number), with the punctuation that clings to
+# it. ASCII "(" and "[" cling like _OPENING, and ASCII ")]" and ",.:;!?" like _CLOSING.
+_CHUNK = re.compile(
+    rf"\s+"
+    rf"|[{_OPENING}(\[]*(?:[{_IDEOGRAPHS}]|[^\s{_IDEOGRAPHS}{_OPENING}{_CLOSING}]+)"
+    rf"[{_CLOSING}),.:;!?\]]*"
+    rf"|[{_OPENING}{_CLOSING}]+"
+)
+
+
+class ChineseTextWrapper(click._textwrap.TextWrapper):
+    """click's wrapper that may break a line between any two Chinese characters.
+
+    textwrap breaks only at spaces, so it takes a Chinese sentence for one long word and cuts
+    it at the width, even in the middle of an English word inside it (`PA` / `TH`).
+    """
+
+    def _split(self, text: str) -> list[str]:
+        return _CHUNK.findall(text)
+
+
+def display_width(text: str) -> int:
+    """Return the terminal columns `text` takes: two for each wide (East Asian) character."""
+    return sum(
+        2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in click.unstyle(text)
+    )
+
+
 def translate(message: str) -> str:
     return CLICK_ZH.get(message, message)
 
 
 def use_chinese() -> None:
-    """Make click print its own texts in Chinese for the rest of this process."""
+    """Make click print its own texts in Chinese, and lay out Chinese help, for the rest of
+    this process."""
     for module in _MODULES:
         if hasattr(module, "_"):
             module._ = translate  # type: ignore[attr-defined]
+    # click's wrap_text imports TextWrapper from click._textwrap on each call.
+    click._textwrap.TextWrapper = ChineseTextWrapper  # type: ignore[misc]
+    # The option list pads its first column by term_len. click 8.4 and later also wrap by
+    # it; older versions wrap by characters, so their Chinese lines come out wider.
+    for module in (click.formatting, click._textwrap):
+        if hasattr(module, "term_len"):
+            module.term_len = display_width  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from mindie_epcheck.cli.fix_request import FixOutcome, FixRequest
 from mindie_epcheck.findings import Finding
 from mindie_epcheck.fix.apply import applicable_fixes, fix_text
 from mindie_epcheck.i18n import Lang, Text
+from mindie_epcheck.os_errors import os_reason
 from mindie_epcheck.report.base import FileReport
 from mindie_epcheck.report.errors import print_notice
 from mindie_epcheck.report.output import OutputError, OutputTarget, write_atomic
@@ -93,8 +94,13 @@ def write_fixed(path: str, text: str) -> None:
     try:
         mode = stat.S_IMODE(os.stat(real).st_mode)
     except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise OutputError(WRITE_FAILED.format(path=path, reason=reason)) from None
+        reason = os_reason(error)
+        raise OutputError(
+            Text(
+                WRITE_FAILED.en.format(path=path, reason=reason.en),
+                WRITE_FAILED.zh.format(path=path, reason=reason.zh),
+            )
+        ) from None
     # os.access alone passes for root; a file without any write bit is read-only on purpose.
     if not os.access(real, os.W_OK) or not mode & 0o222:
         raise OutputError(READ_ONLY.format(path=path))

@@ -18,6 +18,7 @@ from mindie_epcheck.cli.click_zh import use_chinese
 from mindie_epcheck.cli.messages import (
     EXPLAIN_HELP,
     GROUP_HELP,
+    METAVARS,
     OPTION_HELP,
     RULES_HELP,
     SIMULATE_HELP,
@@ -110,6 +111,9 @@ def build_cli(lang: Lang) -> click.Group:
     def text(key: str) -> str:
         return OPTION_HELP[key].get(lang)
 
+    def metavar(key: str) -> str:
+        return METAVARS[key].get(lang)
+
     lang_option = click.option(
         "--lang", type=click.Choice(["en", "zh"]), default=None, help=text("lang")
     )
@@ -123,8 +127,18 @@ def build_cli(lang: Lang) -> click.Group:
 
     @group.command("validate", help=VALIDATE_HELP.get(lang))
     @click.argument("paths", nargs=-1, metavar="PATH...")
-    @click.option("--ranktable", type=click.Path(dir_okay=False), help=text("ranktable"))
-    @click.option("--model-config", type=click.Path(dir_okay=False), help=text("model_config"))
+    @click.option(
+        "--ranktable",
+        type=click.Path(dir_okay=False),
+        metavar=metavar("ranktable"),
+        help=text("ranktable"),
+    )
+    @click.option(
+        "--model-config",
+        type=click.Path(dir_okay=False),
+        metavar=metavar("model_config"),
+        help=text("model_config"),
+    )
     @click.option("--hardware", type=click.Choice(HARDWARE_NAMES), help=text("hardware"))
     @click.option(
         "--interconnect", type=click.Choice(["switch", "direct"]), help=text("interconnect")
@@ -136,7 +150,9 @@ def build_cli(lang: Lang) -> click.Group:
         show_default=True,
         help=text("mindie_version"),
     )
-    @click.option("--nodes", type=click.IntRange(1, 60), help=text("nodes"))
+    @click.option(
+        "--nodes", type=click.IntRange(1, 60), metavar=metavar("nodes"), help=text("nodes")
+    )
     @click.option("--env", "env_pairs", multiple=True, metavar="NAME=VALUE", help=text("env"))
     @click.option(
         "--format",
@@ -159,20 +175,25 @@ def build_cli(lang: Lang) -> click.Group:
     @click.option("--exit-zero", is_flag=True, help=REPORT_HELP["exit_zero"].get(lang))
     @click.option("--select", default="", metavar="CODES", help=text("select"))
     @click.option("--ignore", default="", metavar="CODES", help=text("ignore"))
-    @click.option("--stdin-filename", default="<stdin>", help=text("stdin_filename"))
+    @click.option(
+        "--stdin-filename",
+        default="<stdin>",
+        metavar=metavar("stdin_filename"),
+        help=text("stdin_filename"),
+    )
     @click.option("--wrap-fragment", is_flag=True, help=text("wrap_fragment"))
     @click.option(
         "--config",
         "config_file",
         type=click.Path(dir_okay=False),
-        metavar="FILE",
+        metavar=metavar("config"),
         help=SETTINGS_HELP["config"].get(lang),
     )
     @click.option("--isolated", is_flag=True, help=SETTINGS_HELP["isolated"].get(lang))
     @click.option(
         "--baseline",
         type=click.Path(dir_okay=False),
-        metavar="FILE",
+        metavar=metavar("baseline"),
         help=SETTINGS_HELP["baseline"].get(lang),
     )
     @click.option("--fix", is_flag=True, help=text("fix"))
@@ -191,10 +212,22 @@ def build_cli(lang: Lang) -> click.Group:
 
     @group.command("simulate", help=SIMULATE_HELP.get(lang))
     @click.argument("config", metavar="CONFIG")
-    @click.option("--ranktable", type=click.Path(dir_okay=False), help=text("ranktable"))
-    @click.option("--model-config", type=click.Path(dir_okay=False), help=text("model_config"))
+    @click.option(
+        "--ranktable",
+        type=click.Path(dir_okay=False),
+        metavar=metavar("ranktable"),
+        help=text("ranktable"),
+    )
+    @click.option(
+        "--model-config",
+        type=click.Path(dir_okay=False),
+        metavar=metavar("model_config"),
+        help=text("model_config"),
+    )
     @click.option("--hardware", type=click.Choice(HARDWARE_NAMES), help=text("hardware"))
-    @click.option("--nodes", type=click.IntRange(1, 60), help=text("nodes"))
+    @click.option(
+        "--nodes", type=click.IntRange(1, 60), metavar=metavar("nodes"), help=text("nodes")
+    )
     @click.option("--env", "env_pairs", multiple=True, metavar="NAME=VALUE", help=text("env"))
     @click.option(
         "--level",
@@ -211,15 +244,29 @@ def build_cli(lang: Lang) -> click.Group:
         metavar="N",
         help=text("tokens"),
     )
-    @click.option("--skew", default="uniform", show_default=True, help=text("skew"))
+    @click.option(
+        "--skew",
+        default="uniform",
+        show_default=True,
+        metavar=metavar("skew"),
+        help=text("skew"),
+    )
     @click.option(
         "--trials",
         type=click.IntRange(10, 1_000_000),
         default=2000,
         show_default=True,
+        metavar=metavar("trials"),
         help=text("trials"),
     )
-    @click.option("--seed", type=int, default=0, show_default=True, help=text("seed"))
+    @click.option(
+        "--seed",
+        type=int,
+        default=0,
+        show_default=True,
+        metavar=metavar("seed"),
+        help=text("seed"),
+    )
     @click.option(
         "--mode",
         type=click.Choice(["fast", "exact"]),
@@ -232,6 +279,7 @@ def build_cli(lang: Lang) -> click.Group:
         type=click.FloatRange(1e-5, 0.5),
         default=1e-3,
         show_default=True,
+        metavar=metavar("target"),
         help=text("target"),
     )
     @click.option(
@@ -242,7 +290,9 @@ def build_cli(lang: Lang) -> click.Group:
         show_default=True,
         help=text("format"),
     )
-    @click.option("--plot", type=click.Path(dir_okay=False), help=text("plot"))
+    @click.option(
+        "--plot", type=click.Path(dir_okay=False), metavar=metavar("plot"), help=text("plot")
+    )
     @lang_option
     def simulate(**options: Any) -> None:
         # Imported here: only simulate needs the cost model's simulator.

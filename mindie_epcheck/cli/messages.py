@@ -118,7 +118,7 @@ OPTION_HELP = {
     "skew": Text(
         "Expert popularity: uniform, dirichlet:ALPHA (e.g. dirichlet:8), or histogram:FILE "
         "(a JSON list of per-expert loads, as MindIE dumps them).",
-        "专家热度分布：uniform、dirichlet:ALPHA（如 dirichlet:8）或 histogram:FILE（每个专家负载的 "
+        "专家热度分布：uniform、dirichlet:ALPHA（如 dirichlet:8）或 histogram:文件（每个专家负载的 "
         "JSON 列表，即 MindIE 导出的热点数据）。",
     ),
     "trials": Text("Simulated batches per length.", "每个长度仿真的批次数。"),
@@ -135,9 +135,26 @@ OPTION_HELP = {
     ),
     "plot": Text(
         "Write an SVG picture of the HBM breakdown and of gamma against length to FILE.",
-        "将显存构成及 gamma 随长度变化的 SVG 图写入 FILE。",
+        "将显存构成及 gamma 随长度变化的 SVG 图写入该文件。",
     ),
     "rules_format": Text("Output format of the rule list.", "规则列表的输出格式。"),
+}
+# The value placeholder of each option in --help, by option. The English ones are those
+# click prints by default; the Chinese help texts call a 文件 placeholder 该文件.
+_FILE = Text("FILE", "文件")
+METAVARS = {
+    "ranktable": _FILE,
+    "model_config": _FILE,
+    "config": _FILE,
+    "baseline": _FILE,
+    "plot": _FILE,
+    "output": _FILE,
+    "nodes": Text("INTEGER RANGE", "整数"),
+    "trials": Text("INTEGER RANGE", "整数"),
+    "seed": Text("INTEGER", "整数"),
+    "target": Text("FLOAT RANGE", "数值"),
+    "skew": Text("TEXT", "分布"),
+    "stdin_filename": Text("TEXT", "文件名"),
 }
 INVALID_ENV = Text(
     "--env {value}: expected NAME=VALUE with NAME one of {names}",

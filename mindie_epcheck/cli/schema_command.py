@@ -7,7 +7,7 @@ from typing import TextIO
 
 import click
 
-from mindie_epcheck.cli.messages import OPTION_HELP
+from mindie_epcheck.cli.messages import METAVARS, OPTION_HELP
 from mindie_epcheck.i18n import Lang, Text, choose_language
 from mindie_epcheck.report.errors import print_error
 from mindie_epcheck.report.output import OutputError, OutputTarget, write_atomic
@@ -32,7 +32,7 @@ KIND_HELP = Text(
 OUTPUT_HELP = Text(
     "Write the schema to FILE (replaced as a whole, never left half written) instead of "
     "standard output.",
-    "将 Schema 写入 FILE（整体替换，不会留下写了一半的文件），而不是输出到标准输出。",
+    "将 Schema 写入该文件（整体替换，不会留下写了一半的文件），而不是输出到标准输出。",
 )
 
 
@@ -52,7 +52,7 @@ def schema_command(lang: Lang) -> click.Command:
         "--output",
         type=click.Path(dir_okay=False),
         default=None,
-        metavar="FILE",
+        metavar=METAVARS["output"].get(lang),
         help=OUTPUT_HELP.get(lang),
     )
     @click.option(

@@ -17,6 +17,7 @@ from mindie_epcheck.cli.commands import (
 from mindie_epcheck.cost import simulation
 from mindie_epcheck.cost.deployment import build_deployment
 from mindie_epcheck.cost.simulation import SimulationOptions, SimulationResult
+from mindie_epcheck.cost.skew_spec import SkewError, parse_skew
 from mindie_epcheck.i18n import Lang, Text, choose_language
 from mindie_epcheck.model.context import Subject
 from mindie_epcheck.model.view import EntryView, ServiceView
@@ -65,6 +66,8 @@ def run_simulations(
     entries = subject.entries()
     if not entries:
         raise UsageError(_no_estimate(options["config"], "entries"))
+    # Checked before the simulation starts; the histogram size is checked per model there.
+    parse_skew(options["skew"])
     plan = simulation_options(options)
     results = []
     with delayed_progress(PROGRESS_LABEL.get(lang)) as progress:
@@ -123,12 +126,12 @@ def simulate(options: dict[str, Any]) -> int:
     lang = choose_language(options["lang"])
     try:
         return simulate_command(options, lang)
-    except (UsageError, InputError, OutputError) as problem:
+    except (UsageError, InputError, OutputError, SkewError) as problem:
         print_error(problem.text, lang)
         return EXIT_USAGE
     except (ValueError, OverflowError, MemoryError) as problem:
-        # A bad --skew or histogram file, or values the simulator cannot size (a coefficient
-        # of 1e300, NaN): the message names the problem.
+        # Values the simulator cannot size (a coefficient of 1e300, NaN): the message names
+        # the problem, in English.
         reason = str(problem) or type(problem).__name__
         print_error(
             Text("cannot simulate this input: {reason}", "无法仿真该输入：{reason}").format(

@@ -6,10 +6,8 @@ numpy is imported inside functions only, so that importing this module stays che
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -143,7 +141,7 @@ class Skew:
 
     uniform: every expert equally popular. dirichlet: a fresh q ~ Dirichlet(alpha) per trial
     (smaller alpha, more skew). histogram: a fixed measured per-expert load; only the ratios
-    matter, and `from_spec` normalises it to sum 1.
+    matter, and `parse_skew` (skew_spec.py) normalises it to sum 1.
     """
 
     kind: SkewKind = "uniform"
@@ -162,58 +160,6 @@ class Skew:
             raise ValueError(
                 f"unknown skew kind {self.kind!r}: use uniform, dirichlet or histogram"
             )
-
-    @classmethod
-    def from_spec(cls, text: str, experts: int | None = None) -> Skew:
-        """Parse "uniform", "dirichlet:ALPHA" or "histogram:PATH".
-
-        PATH is a JSON file with a list of non-negative per-expert loads, or an object
-        {"expert_load": [...]}. With `experts`, the histogram length is checked here.
-        """
-        kind, _, argument = text.strip().partition(":")
-        kind = kind.strip().lower()
-        if kind == "uniform" and not argument:
-            return cls()
-        if kind == "dirichlet":
-            try:
-                alpha = float(argument)
-            except ValueError:
-                raise ValueError(
-                    f"invalid skew {text!r}: dirichlet needs a number, for example dirichlet:8"
-                ) from None
-            return cls("dirichlet", alpha=alpha)
-        if kind == "histogram" and argument:
-            return cls.from_histogram_file(Path(argument), experts)
-        raise ValueError(
-            f"invalid skew {text!r}: expected uniform, dirichlet:ALPHA or histogram:PATH"
-        )
-
-    @classmethod
-    def from_histogram_file(cls, path: Path, experts: int | None = None) -> Skew:
-        """Read a per-expert load histogram from a JSON file."""
-        try:
-            data: Any = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as error:
-            raise ValueError(f"cannot read histogram file {path}: {error.strerror}") from None
-        except json.JSONDecodeError as error:
-            raise ValueError(f"histogram file {path} is not valid JSON: {error}") from None
-        if isinstance(data, dict):
-            if "expert_load" not in data:
-                raise ValueError(f"histogram file {path}: the object has no 'expert_load' key")
-            data = data["expert_load"]
-        if not isinstance(data, list):
-            raise ValueError(
-                f"histogram file {path}: expected a list of per-expert loads or "
-                '{"expert_load": [...]}'
-            )
-        load = _check_load(data, str(path))
-        if experts is not None and len(load) != experts:
-            raise ValueError(
-                f"histogram file {path} has {len(load)} entries, but the model has "
-                f"{experts} routed experts"
-            )
-        total = math.fsum(load)
-        return cls("histogram", load=tuple(value / total for value in load))
 
     @property
     def label(self) -> str:

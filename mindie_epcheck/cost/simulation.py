@@ -10,7 +10,6 @@ from mindie_epcheck.cost.deployment import Deployment, constants
 from mindie_epcheck.cost.dispatch import (
     DispatchStats,
     Routing,
-    Skew,
     buffer_rows,
     coefficient_for,
     cutoff_rows,
@@ -19,6 +18,7 @@ from mindie_epcheck.cost.dispatch import (
     simulate_fast,
 )
 from mindie_epcheck.cost.memory import MemoryEstimate, estimate_memory, tokens_in_ep_group
+from mindie_epcheck.cost.skew_spec import parse_skew
 
 DEFAULT_LENGTHS = (128, 1024, 8192, 65536)
 # Bounds the recommendation's sampling (2 / target trials) so a tiny --target cannot
@@ -177,7 +177,7 @@ def _dispatch(
         )
         return {}
     routing = _routing(deployment)
-    skew = Skew.from_spec(options.skew, experts=routing.experts)
+    skew = parse_skew(options.skew, experts=routing.experts)
     run = simulate_exact if options.mode == "exact" else simulate_fast
     stats: dict[int, DispatchStats] = {}
     for index, tokens in enumerate(lengths):
@@ -197,7 +197,7 @@ def _recommend(deployment: Deployment, options: SimulationOptions) -> list[list[
     shortest = max(1, decode // deployment.moe_ep)
     return recommend_factors(
         routing,
-        Skew.from_spec(options.skew, experts=routing.experts),
+        parse_skew(options.skew, experts=routing.experts),
         thresholds,
         target=options.target,
         trials=min(max(options.trials, int(2 / options.target)), MAX_RECOMMEND_TRIALS),

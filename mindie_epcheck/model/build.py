@@ -45,6 +45,8 @@ class StructuralError:
     value: Any
     expected: tuple[str, ...]
     limit: Any = None
+    # For a "choice" error, the accepted strings; `limit` words them in English.
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +116,10 @@ def _check(node: TypeNode, value: Any, pointer: str, errors: list[StructuralErro
     if isinstance(node, Choice):
         if isinstance(value, str) and value in node.values:
             return value
-        errors.append(StructuralError(pointer, "choice", value, ("expected",), _or(node.values)))
+        failure = StructuralError(
+            pointer, "choice", value, ("expected",), _or(node.values), node.values
+        )
+        errors.append(failure)
         return INVALID
     if isinstance(node, AnyOf):
         return _any_of(node, value, pointer, errors)

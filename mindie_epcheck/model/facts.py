@@ -20,6 +20,7 @@ from typing import Any
 
 from mindie_epcheck.i18n import Text
 from mindie_epcheck.model.hardware import DATA_DIR
+from mindie_epcheck.os_errors import os_reason
 
 FAMILY_DEEPSEEK_V2 = "deepseek_v2"
 FAMILY_DEEPSEEK_V3 = "deepseek_v3"
@@ -560,5 +561,9 @@ def read_weights_config(
     except _RejectedFileError as exc:
         return None, exc.text
     except OSError as exc:
-        return None, READ_FAILED.format(path=path, reason=exc.strerror or str(exc))
+        reason = os_reason(exc)
+        return None, Text(
+            READ_FAILED.en.format(path=path, reason=reason.en),
+            READ_FAILED.zh.format(path=path, reason=reason.zh),
+        )
     return _parse_config_bytes(path, data)

@@ -16,6 +16,7 @@ from functools import partial
 from typing import TextIO
 
 from mindie_epcheck.i18n import Text
+from mindie_epcheck.os_errors import os_reason
 from mindie_epcheck.report.base import RunReport
 from mindie_epcheck.report.formats import make_reporter
 
@@ -131,6 +132,18 @@ def _remove_quietly(path: str) -> None:
         os.unlink(path)
 
 
+def _write_error(failure: Text, target: OutputTarget, error: OSError) -> OutputError:
+    """Fill `failure` with the target and the reason, each in the language of its template."""
+    reason = os_reason(error)
+    fields = {"value": target.value, "path": target.path}
+    return OutputError(
+        Text(
+            failure.en.format(**fields, reason=reason.en),
+            failure.zh.format(**fields, reason=reason.zh),
+        )
+    )
+
+
 def write_atomic(
     target: OutputTarget, render: Callable[[TextIO], None], failure: Text = WRITE_FAILED
 ) -> None:
@@ -150,8 +163,7 @@ def write_atomic(
             prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder
         )
     except OSError as error:
-        reason = error.strerror or str(error)
-        raise OutputError(failure.format(value=target.value, path=path, reason=reason)) from None
+        raise _write_error(failure, target, error) from None
     try:
         with open(descriptor, "w", encoding="utf-8", newline="") as stream:
             render(stream)
@@ -161,8 +173,7 @@ def write_atomic(
         os.replace(temporary, path)
     except OSError as error:
         _remove_quietly(temporary)
-        reason = error.strerror or str(error)
-        raise OutputError(failure.format(value=target.value, path=path, reason=reason)) from None
+        raise _write_error(failure, target, error) from None
     except BaseException:
         _remove_quietly(temporary)
         raise

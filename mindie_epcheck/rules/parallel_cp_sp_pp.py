@@ -147,12 +147,11 @@ def pipeline_parallel(subject: Subject) -> Iterator[Hit]:
             name for name in ("MASTER_IP", "MASTER_PORT") if not subject.settings.env.get(name)
         ]
         if missing:
-            names = " and ".join(missing)
             reasons.append(
                 Text(
-                    "it needs {names} in the environment, which are not set here",
-                    "它需要环境变量 {names}，当前未设置",
-                ).format(names=names)
+                    "it needs {names_en} in the environment, which are not set here",
+                    "它需要环境变量 {names_zh}，当前未设置",
+                ).format(names_en=" and ".join(missing), names_zh=" 和 ".join(missing))
             )
         yield _pipeline_hit(target, reasons, severity)
 

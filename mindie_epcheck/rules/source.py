@@ -12,7 +12,13 @@ from mindie_epcheck.rules.registry import Hit, rule
 from mindie_epcheck.source.document import MAX_FILE_BYTES, Notice, NoticeKind
 from mindie_epcheck.source.kinds import DocumentKind
 from mindie_epcheck.source.nodes import walk_members
-from mindie_epcheck.source.parser import JsonSyntaxError, Problem, ProblemKind, SyntaxReason
+from mindie_epcheck.source.parser import (
+    MAX_PROBLEMS,
+    JsonSyntaxError,
+    Problem,
+    ProblemKind,
+    SyntaxReason,
+)
 
 _EXPECTED = {
     SyntaxReason.EXPECTED_VALUE: Text("a value", "一个值"),
@@ -48,6 +54,59 @@ def _has_notice(subject: Subject, kind: NoticeKind) -> Notice | None:
 
 def _problems(subject: Subject, kind: ProblemKind) -> Iterator[Problem]:
     return (problem for problem in subject.document.problems if problem.kind == kind)
+
+
+# Problem kind -> its name in English (singular, plural) and in Chinese.
+_PROBLEM_NOUNS = {
+    ProblemKind.COMMENT: ("comment", "comments", "注释"),
+    ProblemKind.TRAILING_COMMA: ("trailing comma", "trailing commas", "多余的逗号"),
+    ProblemKind.DUPLICATE_KEY: ("duplicate key", "duplicate keys", "重复的键"),
+    ProblemKind.NON_FINITE: (
+        "NaN or Infinity value",
+        "NaN or Infinity values",
+        "NaN 或 Infinity 值",
+    ),
+    ProblemKind.NUMBER_RANGE: ("out-of-range number", "out-of-range numbers", "超出范围的数字"),
+}
+_DROPPED_ONE = Text(
+    "1 more {noun} is not reported, the one here: epcheck records at most {limit:,} JSON "
+    "problems per file",
+    "另有 1 处{noun_zh}未报告，即此处：epcheck 每个文件最多记录 {limit:,} 个 JSON 问题",
+)
+_DROPPED_MANY = Text(
+    "{count:,} more {noun} are not reported, the first of them here: epcheck records at most "
+    "{limit:,} JSON problems per file",
+    "另有 {count:,} 处{noun_zh}未报告，第一处在此：epcheck 每个文件最多记录 {limit:,} 个 JSON 问题",
+)
+
+
+def _dropped(subject: Subject, kind: ProblemKind) -> Iterator[Hit]:
+    """Yield the note that problems of `kind` past the parser's MAX_PROBLEMS go unreported.
+
+    Each rule yields it before its other hits, so that the runner's limit on the findings of
+    one rule cannot cut it off.
+    """
+    for notice in subject.document.notices:
+        if notice.kind != NoticeKind.PROBLEMS_DROPPED or notice.detail["kind"] != kind:
+            continue
+        count = notice.detail["count"]
+        singular, plural, noun_zh = _PROBLEM_NOUNS[kind]
+        message = (_DROPPED_ONE if count == 1 else _DROPPED_MANY).format(
+            count=count,
+            noun=singular if count == 1 else plural,
+            noun_zh=noun_zh,
+            limit=MAX_PROBLEMS,
+        )
+        yield Hit(
+            subject.document.pointer_at(notice.start),
+            message,
+            Text(
+                "Fix the reported problems and run epcheck again to see the rest.",
+                "修正已报告的问题后再次运行 epcheck，即可看到其余问题。",
+            ),
+            severity=Severity.INFO,
+            offsets=(notice.start, notice.end),
+        )
 
 
 @rule(
@@ -152,6 +211,7 @@ def _syntax_hit(error: JsonSyntaxError) -> Hit:
     ),
 )
 def comment(subject: Subject) -> Iterator[Hit]:
+    yield from _dropped(subject, ProblemKind.COMMENT)
     for problem in _problems(subject, ProblemKind.COMMENT):
         text = subject.document.text[problem.start : problem.end]
         shown = text if len(text) <= 40 else text[:37] + "..."
@@ -184,6 +244,7 @@ def comment(subject: Subject) -> Iterator[Hit]:
     autofix="safe",
 )
 def trailing_comma(subject: Subject) -> Iterator[Hit]:
+    yield from _dropped(subject, ProblemKind.TRAILING_COMMA)
     for problem in _problems(subject, ProblemKind.TRAILING_COMMA):
         yield Hit(
             subject.document.pointer_at(problem.start),
@@ -213,29 +274,87 @@ def trailing_comma(subject: Subject) -> Iterator[Hit]:
     autofix="safe",
 )
 def duplicate_key(subject: Subject) -> Iterator[Hit]:
-    lines = subject.document.lines
-    for problem in _problems(subject, ProblemKind.DUPLICATE_KEY):
-        key = problem.detail["key"]
-        first_line, first_column = lines.position(problem.detail["first_start"])
-        line, _ = lines.position(problem.start)
-        severity = Severity.WARNING if problem.detail["same_value"] else None
-        message = Text(
-            "key {key!r} also appears on line {first_line}:{first_column}; MindIE uses this "
-            "last one (line {line}) and ignores the earlier value",
-            "键 {key!r} 已在第 {first_line} 行第 {first_column} 列出现；MindIE 使用此处（第 {line} 行）"
-            "的最后一个值，忽略前面的值",
-        ).format(key=key, first_line=first_line, first_column=first_column, line=line)
-        hint = Text(
-            "Delete one of the two; keep the value you mean.", "删除其中一处，保留你想要的值。"
-        )
+    yield from _dropped(subject, ProblemKind.DUPLICATE_KEY)
+    duplicates = list(_problems(subject, ProblemKind.DUPLICATE_KEY))
+    occurrences = _occurrences(duplicates)
+    for problem in duplicates:
+        chain = occurrences[problem.start]
         yield Hit(
             subject.document.pointer_at(problem.start),
-            message,
-            hint,
-            severity=severity,
+            _duplicate_message(subject, problem, chain),
+            _duplicate_hint(len(chain)),
+            severity=Severity.WARNING if problem.detail["same_value"] else None,
             offsets=(problem.start, problem.end),
             fix=_remove_earlier(subject, problem.detail["first_start"]),
         )
+
+
+def _duplicate_message(subject: Subject, problem: Problem, chain: list[int]) -> Text:
+    """Word the duplicate at `problem`, given the key starts of all occurrences of its key.
+
+    The last occurrence is the one MindIE uses, and each one before it is ignored. Both
+    wordings name the occurrence just before this one, which the fix deletes.
+    """
+    lines = subject.document.lines
+    previous_line, previous_column = lines.position(problem.detail["first_start"])
+    line, _ = lines.position(problem.start)
+    last_line, last_column = lines.position(chain[-1])
+    if chain[-1] == problem.start:
+        message = Text(
+            "key {key!r} also appears on line {previous_line}:{previous_column}; MindIE uses this "
+            "last one (line {line}) and ignores the earlier {values}",
+            "键 {key!r} 已在第 {previous_line} 行第 {previous_column} 列出现；MindIE 使用此处"
+            "（第 {line} 行）的最后一个值，忽略前面的值",
+        )
+    else:
+        message = Text(
+            "key {key!r} also appears on line {previous_line}:{previous_column} and again on line "
+            "{last_line}:{last_column}; MindIE ignores this value (line {line}) and uses the "
+            "last one (line {last_line})",
+            "键 {key!r} 已在第 {previous_line} 行第 {previous_column} 列出现，之后又在第 {last_line} "
+            "行第 {last_column} 列出现；MindIE 忽略此处（第 {line} 行）的值，使用第 {last_line} "
+            "行的最后一个值",
+        )
+    return message.format(
+        key=problem.detail["key"],
+        previous_line=previous_line,
+        previous_column=previous_column,
+        line=line,
+        last_line=last_line,
+        last_column=last_column,
+        values="value" if len(chain) == 2 else "values",
+    )
+
+
+def _duplicate_hint(count: int) -> Text:
+    if count == 2:
+        return Text(
+            "Delete one of the two; keep the value you mean.", "删除其中一处，保留你想要的值。"
+        )
+    return Text(
+        "The key appears {count} times; delete all but the one with the value you mean.",
+        "该键共出现 {count} 次；只保留值正确的那一处，删除其余各处。",
+    ).format(count=count)
+
+
+def _occurrences(duplicates: list[Problem]) -> dict[int, list[int]]:
+    """Map the key start of each duplicate to the key starts of every occurrence of that key
+    in its object, in source order.
+
+    Each duplicate records the occurrence just before it, so the occurrences of one key form
+    a chain from the first to the last, the one MindIE uses. Past the parser's limit on
+    problems the chain ends early, at the last duplicate it recorded.
+    """
+    following = {problem.detail["first_start"]: problem.start for problem in duplicates}
+    repeated = {problem.start for problem in duplicates}
+    occurrences: dict[int, list[int]] = {}
+    for first in following.keys() - repeated:
+        chain = [first]
+        while chain[-1] in following:
+            chain.append(following[chain[-1]])
+        for start in chain:
+            occurrences[start] = chain
+    return occurrences
 
 
 def _remove_earlier(subject: Subject, key_start: int) -> Fix | None:
@@ -266,6 +385,7 @@ def _remove_earlier(subject: Subject, key_start: int) -> Fix | None:
     fix=Text("Write a finite number or remove the key.", "改为有限的数字或删除该键。"),
 )
 def non_finite(subject: Subject) -> Iterator[Hit]:
+    yield from _dropped(subject, ProblemKind.NON_FINITE)
     for problem in _problems(subject, ProblemKind.NON_FINITE):
         yield Hit(
             subject.document.pointer_at(problem.start),
@@ -294,6 +414,7 @@ def non_finite(subject: Subject) -> Iterator[Hit]:
     fix=Text("Write the number you mean.", "改为实际需要的数值。"),
 )
 def number_out_of_range(subject: Subject) -> Iterator[Hit]:
+    yield from _dropped(subject, ProblemKind.NUMBER_RANGE)
     for problem in _problems(subject, ProblemKind.NUMBER_RANGE):
         token = problem.detail["token"]
         shown = token if len(token) <= 24 else token[:21] + "..."
@@ -494,18 +615,19 @@ def not_an_object(subject: Subject) -> Iterator[Hit]:
     if subject.document.root is not None and subject.kind == DocumentKind.NOT_OBJECT:
         found = type(subject.document.value).__name__
         names = {
-            "list": "array",
-            "str": "string",
-            "int": "number",
-            "float": "number",
-            "bool": "boolean",
-            "NoneType": "null",
+            "list": Text("array", "数组"),
+            "str": Text("string", "字符串"),
+            "int": Text("number", "数字"),
+            "float": Text("number", "数字"),
+            "bool": Text("boolean", "布尔值"),
+            "NoneType": Text("null", "空值（null）"),
         }
+        name = names.get(found, Text(found, found))
         yield Hit(
             "",
-            Text("the top level is {found}, expected an object", "顶层是 {found}，应为对象").format(
-                found=names.get(found, found)
-            ),
+            Text(
+                "the top level is {found}, expected an object", "顶层是{found_zh}，应为对象"
+            ).format(found=name.en, found_zh=name.zh),
             Text("Make the top level an object { ... }.", "将顶层改为对象 { ... }。"),
             part="start",
         )

@@ -22,6 +22,7 @@ from mindie_epcheck.model.compiled import DEEPSEEK_V2_OPTIONS, MODEL_ENTRY
 from mindie_epcheck.model.context import SectionCheck, Subject
 from mindie_epcheck.model.layout import PARALLEL_KEYS, ExtraStatus, read_extra
 from mindie_epcheck.model.sections import known_keys
+from mindie_epcheck.model.spec import Choice, Kind, ListOf, ModelRef, TypeNode
 from mindie_epcheck.rules.registry import Hit, rule
 from mindie_epcheck.rules.structure_tables import (
     EXAMPLE_VALUES,
@@ -36,13 +37,16 @@ from mindie_epcheck.source.nodes import join_pointer, split_pointer, walk_member
 
 
 def _key_of(pointer: str) -> str:
-    """Name the value at `pointer` as a reader would: `worldSize`, or `ModelConfig[0]`."""
+    """Name the value at `pointer` as a reader would: `worldSize`, `ModelConfig[0]`, or
+    `npuDeviceIds[0][2]` for an item of a nested list."""
     tokens = split_pointer(pointer)
     if not tokens:
         return "(top level)"
-    if tokens[-1].isdigit() and len(tokens) > 1:
-        return f"{tokens[-2]}[{tokens[-1]}]"
-    return tokens[-1]
+    indexes: list[str] = []
+    while tokens and tokens[-1].isdigit():
+        indexes.insert(0, tokens.pop())
+    name = tokens[-1] if tokens else ""
+    return name + "".join(f"[{index}]" for index in indexes)
 
 
 def _show(value: Any) -> str:
@@ -121,11 +125,25 @@ def wrong_type(subject: Subject) -> Iterator[Hit]:
         if error.category == "type" and not _reported_elsewhere(subject, error):
             yield _type_hit(error)
     for check in subject.sections:
-        known = known_keys(check.ref.model)
+        fields = {field.key: field for field in check.ref.model.fields}
         for key, value in check.ref.raw.items():
-            if value is None and key in known:
+            if value is None and key in fields:
                 pointer = join_pointer(check.ref.pointer, key)
-                yield _type_hit(StructuralError(pointer, "type", None, ("not_null",)))
+                expected = _kind_names(fields[key].type) or ("not_null",)
+                yield _type_hit(StructuralError(pointer, "type", None, expected))
+
+
+def _kind_names(node: TypeNode) -> tuple[str, ...]:
+    """Name the JSON types that `node` accepts, as keys of TYPE_NAMES; () for any value."""
+    if isinstance(node, Kind):
+        return () if node.name == "any" else (node.name,)
+    if isinstance(node, Choice):
+        return ("str",)
+    if isinstance(node, ListOf):
+        return ("list",)
+    if isinstance(node, ModelRef):
+        return ("model",)
+    return tuple(name for member in node.members for name in _kind_names(member))
 
 
 def _reported_elsewhere(subject: Subject, error: StructuralError) -> bool:
@@ -138,7 +156,11 @@ def _reported_elsewhere(subject: Subject, error: StructuralError) -> bool:
 
 
 def _expected_names(error: StructuralError) -> tuple[str, str]:
-    names = [TYPE_NAMES.get(name, Text(name, name)) for name in dict.fromkeys(error.expected)]
+    kinds = [TYPE_NAMES.get(name, Text(name, name)) for name in dict.fromkeys(error.expected)]
+    # "a number" already includes the integers, so "a number or an integer" is redundant.
+    if TYPE_NAMES["float"] in kinds and TYPE_NAMES["int"] in kinds:
+        kinds.remove(TYPE_NAMES["int"])
+    names = list(dict.fromkeys(kinds))
     return " or ".join(name.en for name in names), "或".join(name.zh for name in names)
 
 
@@ -149,10 +171,12 @@ def _type_hit(error: StructuralError) -> Hit:
         "{key} is {value}, expected {expected_en}", "{key} 的值为 {value}，应为{expected_zh}"
     ).format(key=key, value=_show(error.value), expected_en=expected_en, expected_zh=expected_zh)
     suggestion = _suggest(error)
-    if suggestion is not None:
+    if suggestion is not None and isinstance(error.value, str):
         hint = Text("Write {suggestion} (no quotes).", "改为 {suggestion}（不加引号）。").format(
             suggestion=suggestion
         )
+    elif suggestion is not None:
+        hint = Text("Write {suggestion}.", "改为 {suggestion}。").format(suggestion=suggestion)
     else:
         hint = Text("Write {expected_en}.", "改为{expected_zh}。").format(
             expected_en=expected_en, expected_zh=expected_zh
@@ -168,7 +192,16 @@ def _suggest(error: StructuralError) -> str | None:
         return value.strip()
     if "int" in error.expected and isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if (
+        "float" in error.expected
+        and isinstance(value, str)
+        and _JSON_NUMBER.fullmatch(value.strip())
+    ):
+        return value.strip()
     return None
+
+
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 
 
 @rule(
@@ -196,30 +229,79 @@ def value_out_of_range(subject: Subject) -> Iterator[Hit]:
             yield _range_hit(error)
 
 
-_COMPARISONS = {
-    "gt": Text("greater than {limit}", "大于 {limit}"),
-    "ge": Text("at least {limit}", "不小于 {limit}"),
-    "lt": Text("less than {limit}", "小于 {limit}"),
-    "le": Text("at most {limit}", "不大于 {limit}"),
-    "expected": Text("one of {limit}", "{limit} 之一"),
-    "pattern": Text(
-        "1-256 characters of letters, digits, '_', '.' or '-', starting and ending with a letter "
-        "or digit",
-        "1~256 个字母、数字、'_'、'.' 或 '-'，且首尾为字母或数字",
+_MODEL_NAME_PATTERN = Text(
+    "1-256 characters of letters, digits, '_', '.' or '-', starting and ending with a letter "
+    "or digit",
+    "由 1~256 个字母、数字、'_'、'.' 或 '-' 组成，且首尾为字母或数字",
+)
+
+# Comparison of a StructuralError -> (the message's end, the hint). {limit} is the bound,
+# or the list of choices in the language of the text.
+_RANGE_TEXTS = {
+    "gt": (
+        Text("expected greater than {limit}", "应大于 {limit}"),
+        Text("Change {key} to a value greater than {limit}.", "将 {key} 改为大于 {limit} 的值。"),
+    ),
+    "ge": (
+        Text("expected at least {limit}", "应不小于 {limit}"),
+        Text("Change {key} to a value of at least {limit}.", "将 {key} 改为不小于 {limit} 的值。"),
+    ),
+    "lt": (
+        Text("expected less than {limit}", "应小于 {limit}"),
+        Text("Change {key} to a value less than {limit}.", "将 {key} 改为小于 {limit} 的值。"),
+    ),
+    "le": (
+        Text("expected at most {limit}", "应不大于 {limit}"),
+        Text("Change {key} to a value of at most {limit}.", "将 {key} 改为不大于 {limit} 的值。"),
+    ),
+    "expected": (
+        Text("expected one of {limit}", "应为 {limit} 之一"),
+        Text("Change {key} to one of {limit}.", "将 {key} 改为 {limit} 之一。"),
+    ),
+    "pattern": (
+        Text("expected ", "应") + _MODEL_NAME_PATTERN,
+        Text("Change {key} to ", "将 {key} 改为") + _MODEL_NAME_PATTERN + Text(".", "的值。"),
     ),
 }
 
 
 def _range_hit(error: StructuralError) -> Hit:
     comparison = error.expected[0] if error.expected else "expected"
-    expected = _COMPARISONS.get(comparison, _COMPARISONS["expected"]).format(limit=error.limit)
+    expected, hint = _RANGE_TEXTS.get(comparison, _RANGE_TEXTS["expected"])
+    limit = _choice_list(error) if comparison == "expected" else Text(*[str(error.limit)] * 2)
     key = _key_of(error.pointer)
-    value = _show(error.value)
-    message = Text(
-        f"{key} is {value}, expected {expected.en}", f"{key} 的值为 {value}，应为{expected.zh}"
+    message = Text("{key} is {value}, ", "{key} 的值为 {value}，") + expected
+    return Hit(
+        error.pointer,
+        _fill(message, key=key, value=_show(error.value), limit=limit),
+        _fill(hint, key=key, limit=limit),
     )
-    hint = Text(f"Change {key} to a value {expected.en}.", f"将 {key} 改为{expected.zh}的值。")
-    return Hit(error.pointer, message, hint)
+
+
+def _fill(template: Text, **params: str | Text) -> Text:
+    """Format `template`, giving a Text parameter's English to the English template and its
+    Chinese to the Chinese one."""
+    english = {
+        name: value.en if isinstance(value, Text) else value for name, value in params.items()
+    }
+    chinese = {
+        name: value.zh if isinstance(value, Text) else value for name, value in params.items()
+    }
+    return Text(template.en.format(**english), template.zh.format(**chinese))
+
+
+def _choice_list(error: StructuralError) -> Text:
+    """Render the choices of a "choice" error in each language: `'a', 'b' or 'c'` and
+    `'a'、'b' 或 'c'`."""
+    if not error.choices:
+        text = str(error.limit)
+        return Text(text, text)
+    quoted = [repr(choice) for choice in error.choices]
+    if len(quoted) == 1:
+        return Text(quoted[0], quoted[0])
+    return Text(
+        f"{', '.join(quoted[:-1])} or {quoted[-1]}", f"{'、'.join(quoted[:-1])} 或 {quoted[-1]}"
+    )
 
 
 @rule(

@@ -16,6 +16,7 @@ from typing import TextIO
 
 from mindie_epcheck.findings import Finding
 from mindie_epcheck.i18n import Text
+from mindie_epcheck.os_errors import os_reason
 from mindie_epcheck.report.fingerprints import fingerprints
 from mindie_epcheck.report.output import OutputError, OutputTarget, write_atomic
 from mindie_epcheck.settings import messages
@@ -75,8 +76,10 @@ def read_baseline(path: str) -> Counter[BaselineKey]:
         with open(path, encoding="utf-8") as stream:
             document = json.load(stream)
     except OSError as error:
-        reason = error.strerror or str(error)
-        raise SettingsError(messages.BASELINE_UNREADABLE.format(path=path, reason=reason)) from None
+        reason = os_reason(error)
+        raise SettingsError(
+            messages.fill(messages.BASELINE_UNREADABLE, path=path, reason=reason)
+        ) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise _invalid(
             path, Text(f"not valid JSON ({error})", f"不是有效的 JSON（{error}）")

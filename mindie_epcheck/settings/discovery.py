@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
 
+from mindie_epcheck.i18n import Text
+from mindie_epcheck.os_errors import os_reason
 from mindie_epcheck.settings import messages
 from mindie_epcheck.settings.schema import (
     FileSettings,
@@ -33,11 +36,33 @@ def read_toml(path: str) -> dict[str, Any]:
             loaded: dict[str, Any] = tomllib.load(stream)
             return loaded
     except tomllib.TOMLDecodeError as error:
-        reason = str(error)
-        raise SettingsError(messages.INVALID_TOML.format(path=path, reason=reason)) from None
+        raise SettingsError(invalid_toml(path, str(error))) from None
     except OSError as error:
-        reason = error.strerror or str(error)
-        raise SettingsError(messages.UNREADABLE.format(path=path, reason=reason)) from None
+        reason = os_reason(error)
+        raise SettingsError(messages.fill(messages.UNREADABLE, path=path, reason=reason)) from None
+
+
+# The end of a tomllib or tomli message: the line and column, or the end of the text.
+_TOML_POSITION = re.compile(
+    r"(?P<message>.*) \((?:at line (?P<line>\d+), column (?P<column>\d+)|at end of document)\)",
+    re.DOTALL,
+)
+
+
+def invalid_toml(path: str, reason: str) -> Text:
+    """Word the TOML parser's error `reason` for `path`.
+
+    The Chinese gives the position at the end of `reason` in Chinese, before the rest of the
+    parser's English. The English keeps `reason` whole.
+    """
+    match = _TOML_POSITION.fullmatch(reason)
+    if match is None:
+        return messages.INVALID_TOML.format(path=path, reason=reason)
+    if match["line"] is None:
+        where = messages.TOML_AT_END
+    else:
+        where = messages.TOML_AT_LINE.format(line=match["line"], column=match["column"])
+    return messages.fill(messages.INVALID_TOML_AT, path=path, reason=match["message"], where=where)
 
 
 def tool_table(path: str, document: dict[str, Any]) -> object | None:

@@ -27,7 +27,7 @@ SETTINGS_HELP = {
     "config": Text(
         "Read settings from FILE (a pyproject.toml with [tool.epcheck], or an .epcheck.toml) "
         "instead of searching upward from each checked file.",
-        "从 FILE（含 [tool.epcheck] 的 pyproject.toml，或 .epcheck.toml）读取设置，"
+        "从该文件（含 [tool.epcheck] 的 pyproject.toml，或 .epcheck.toml）读取设置，"
         "而不是从每个被检查文件所在目录向上查找。",
     ),
     "isolated": Text(
@@ -37,8 +37,8 @@ SETTINGS_HELP = {
     "baseline": Text(
         "Baseline file of known findings. When FILE does not exist, write the current "
         "findings to it and exit with 0; when it exists, report only findings not in it.",
-        "已知问题的基线文件。FILE 不存在时，把当前的问题写入该文件并以 0 退出；"
-        "FILE 存在时，只报告其中没有的问题。",
+        "已知问题的基线文件。该文件不存在时，把当前的问题写入该文件并以 0 退出；"
+        "该文件存在时，只报告其中没有的问题。",
     ),
 }
 
@@ -51,7 +51,18 @@ CONFIG_NOT_FOUND = Text("--config {path}: file not found", "--config {path}：�
 UNREADABLE = Text(
     "{path}: cannot read the settings file: {reason}", "{path}：无法读取设置文件：{reason}"
 )
-INVALID_TOML = Text("{path}: invalid TOML: {reason}", "{path}：TOML 格式无效：{reason}")
+# {reason} is the TOML parser's own English message.
+INVALID_TOML = Text(
+    "{path}: invalid TOML: {reason}", "{path}：TOML 格式无效，解析器的原文为：{reason}"
+)
+# INVALID_TOML when the parser's message ends with where it stopped, such as " (at line 3,
+# column 9)": {where} gives that position in the language of the text.
+INVALID_TOML_AT = Text(
+    "{path}: invalid TOML: {reason} ({where})",
+    "{path}：{where}的 TOML 格式无效，解析器的原文为：{reason}",
+)
+TOML_AT_LINE = Text("at line {line}, column {column}", "第 {line} 行第 {column} 列")
+TOML_AT_END = Text("at end of document", "文件末尾")
 NO_TOOL_TABLE = Text(
     "{path}: no [tool.epcheck] table; add one, or pass an .epcheck.toml",
     "{path}：没有 [tool.epcheck] 表；请添加该表，或改用 .epcheck.toml",
@@ -62,7 +73,19 @@ UNKNOWN_KEY = Text("unknown key; valid keys are {keys}", "未知的键；可用�
 UNKNOWN_KEY_SPELLING = Text(
     "unknown key; did you mean {suggestion}?", "未知的键；是否应为 {suggestion}？"
 )
-WRONG_TYPE = Text("expected {expected}, got {actual}", "应为{expected}，实际为 {actual}")
+WRONG_TYPE = Text("expected {expected}, got {actual}", "应为{expected}，实际为{actual}")
+# The {actual} part of WRONG_TYPE: TOML's name of each type.
+TOML_TYPES = {
+    "string": Text("string", "字符串"),
+    "integer": Text("integer", "整数"),
+    "float": Text("float", "浮点数"),
+    "boolean": Text("boolean", "布尔值"),
+    "array": Text("array", "数组"),
+    "table": Text("table", "表"),
+    "datetime": Text("datetime", "日期时间"),
+    "date": Text("date", "日期"),
+    "time": Text("time", "时间"),
+}
 EXPECTED = {
     "codes": Text("a list of rule codes (strings)", "规则编号（字符串）列表"),
     "table": Text("a table", "表"),

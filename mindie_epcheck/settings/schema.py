@@ -102,8 +102,11 @@ class _Checker:
         )
 
     def wrong_type(self, key: str, expected: str, value: object) -> SettingsError:
+        actual = toml_type(value)
         problem = messages.fill(
-            messages.WRONG_TYPE, expected=messages.EXPECTED[expected], actual=toml_type(value)
+            messages.WRONG_TYPE,
+            expected=messages.EXPECTED[expected],
+            actual=messages.TOML_TYPES.get(actual, Text(actual, actual)),
         )
         return self.error(key, problem)
 

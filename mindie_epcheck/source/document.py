@@ -34,6 +34,8 @@ class NoticeKind(str, Enum):
     TOO_LARGE = "too_large"
     EMPTY = "empty"
     FRAGMENT = "fragment"
+    # Problems of one kind that the parser counted past MAX_PROBLEMS but did not keep.
+    PROBLEMS_DROPPED = "problems_dropped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +155,16 @@ def load(name: str, data: bytes, wrap_fragment: bool = False) -> SourceDocument:
         if wrap_fragment:
             result = parse(text, members_only=True)
             wrapped = result.error is None
+    for kind, dropped in result.dropped.items():
+        first = dropped.first
+        notices.append(
+            Notice(
+                NoticeKind.PROBLEMS_DROPPED,
+                first.start,
+                first.end,
+                {"kind": kind, "count": dropped.count},
+            )
+        )
     return SourceDocument(
         name, text, LineIndex(text), result.root, result.problems, notices, result.error, wrapped
     )

@@ -30,6 +30,7 @@ MAX_DEPTH = 512
 MAX_VALUES = 100_000
 # Recoverable problems (comments, duplicate keys, ...) kept per file. A thousand findings are
 # already more than anyone reads, and 100,000 duplicate keys must not make 100,000 findings.
+# Past the limit the parser only counts them (ParseResult.dropped).
 MAX_PROBLEMS = 1000
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
@@ -63,6 +64,14 @@ class Problem:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class DroppedProblems:
+    """The problems of one kind past MAX_PROBLEMS: how many, and the one nearest the start."""
+
+    first: Problem
+    count: int = 1
+
+
 class SyntaxReason(str, Enum):
     EXPECTED_VALUE = "expected_value"
     EXPECTED_KEY = "expected_key"
@@ -94,6 +103,7 @@ class ParseResult:
     root: Node | None
     problems: list[Problem]
     error: JsonSyntaxError | None
+    dropped: dict[ProblemKind, DroppedProblems] = field(default_factory=dict)
 
 
 @dataclass(slots=True, eq=False)
@@ -118,6 +128,7 @@ class _Parser:
         self.text = text
         self.length = len(text)
         self.problems: list[Problem] = []
+        self.dropped: dict[ProblemKind, DroppedProblems] = {}
         self.stack: list[_Frame] = []
         self.root: Node | None = None
         self.values = 0
@@ -125,6 +136,15 @@ class _Parser:
     def report(self, problem: Problem) -> None:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(problem)
+            return
+        dropped = self.dropped.get(problem.kind)
+        if dropped is None:
+            self.dropped[problem.kind] = DroppedProblems(problem)
+            return
+        dropped.count += 1
+        # A duplicate key is reported when its value ends, after the problems inside it.
+        if problem.start < dropped.first.start:
+            dropped.first = problem
 
     # ---- whitespace and comments -------------------------------------------------------
 
@@ -375,5 +395,5 @@ def parse(text: str, members_only: bool = False) -> ParseResult:
     try:
         parser.run(members_only)
     except JsonSyntaxError as error:
-        return ParseResult(None, parser.problems, error)
-    return ParseResult(parser.root, parser.problems, None)
+        return ParseResult(None, parser.problems, error, parser.dropped)
+    return ParseResult(parser.root, parser.problems, None, parser.dropped)
