@@ -172,7 +172,14 @@ def _list(node: ListOf, value: Any, pointer: str, errors: list[StructuralError])
     return INVALID
 
 
+# nlohmann::json, MindIE's parser, stores an integer as int64 or uint64, and one beyond both
+# as a double (lexer::scan_number), which an integer field then does not hold exactly.
+INT_MIN, INT_MAX = -(2**63), 2**64 - 1
+
+
 def _limit_error(field: FieldSpec, value: Any, pointer: str) -> StructuralError | None:
+    if isinstance(value, int) and not isinstance(value, bool) and not INT_MIN <= value <= INT_MAX:
+        return StructuralError(pointer, "range", value, ("int64",))
     pattern = field.pattern
     if pattern is not None and isinstance(value, str) and _pattern(pattern).search(value) is None:
         return StructuralError(pointer, "pattern", value, ("pattern",), pattern)

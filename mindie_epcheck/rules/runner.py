@@ -95,6 +95,7 @@ def run_rules(subject: Subject, rules: Iterable[Rule] | None = None) -> list[Fin
             continue
         if len(hits) > MAX_HITS_PER_RULE:
             message = MORE_HITS.format(code=declared.code, limit=MAX_HITS_PER_RULE)
-            hits[MAX_HITS_PER_RULE] = Hit("", message, MORE_HITS_HINT)
+            # An info, so that the note itself does not count as one more error.
+            hits[MAX_HITS_PER_RULE] = Hit("", message, MORE_HITS_HINT, severity=Severity.INFO)
         findings.extend(to_finding(declared, hit, subject) for hit in hits)
     return sorted(findings, key=lambda finding: finding.sort_key)

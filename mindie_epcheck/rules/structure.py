@@ -258,6 +258,14 @@ _RANGE_TEXTS = {
         Text("expected one of {limit}", "应为 {limit} 之一"),
         Text("Change {key} to one of {limit}.", "将 {key} 改为 {limit} 之一。"),
     ),
+    "int64": (
+        Text(
+            "beyond the 64-bit integers, so MindIE's JSON library reads it as a floating-point "
+            "number, not an integer",
+            "超出 64 位整数的范围，MindIE 的 JSON 库会把它读作浮点数而不是整数",
+        ),
+        Text("Change {key} to the intended whole number.", "将 {key} 改为预期的整数。"),
+    ),
     "pattern": (
         Text("expected ", "应") + _MODEL_NAME_PATTERN,
         Text("Change {key} to ", "将 {key} 改为") + _MODEL_NAME_PATTERN + Text(".", "的值。"),
