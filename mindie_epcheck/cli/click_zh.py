@@ -9,6 +9,7 @@ column per character. Switching to Chinese also replaces the line breaker and th
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -72,12 +73,18 @@ _CLOSING = "，。；：、！？）》」』”’】〉"
 # A chunk that no line break splits: a run of spaces, one ideograph, or a run of other
 # characters (an English word, an option, a number), with the punctuation that clings to
 # it. ASCII "(" and "[" cling like _OPENING, and ASCII ")]" and ",.:;!?" like _CLOSING.
-_CHUNK = re.compile(
+_CHUNK = (
     rf"\s+"
     rf"|[{_OPENING}(\[]*(?:[{_IDEOGRAPHS}]|[^\s{_IDEOGRAPHS}{_OPENING}{_CLOSING}]+)"
     rf"[{_CLOSING}),.:;!?\]]*"
     rf"|[{_OPENING}{_CLOSING}]+"
 )
+
+
+@functools.cache
+def _chunk_pattern() -> re.Pattern[str]:
+    # Compiled on first use: English runs never wrap Chinese, and compiling costs start-up.
+    return re.compile(_CHUNK)
 
 
 class ChineseTextWrapper(click._textwrap.TextWrapper):
@@ -88,7 +95,7 @@ class ChineseTextWrapper(click._textwrap.TextWrapper):
     """
 
     def _split(self, text: str) -> list[str]:
-        return _CHUNK.findall(text)
+        return _chunk_pattern().findall(text)
 
 
 def display_width(text: str) -> int:
