@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -29,6 +29,8 @@ from mindie_epcheck.i18n import Lang, Text, choose_language
 from mindie_epcheck.report.formats import REPORTERS
 from mindie_epcheck.report.output import OutputError, OutputTarget, parse_target
 from mindie_epcheck.settings.messages import SETTINGS_HELP
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class ExitCode(IntEnum):
@@ -107,6 +109,17 @@ def prescan_language(argv: Sequence[str]) -> Lang:
     return choose_language(option)
 
 
+def stacked(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    """Combine option decorators into one that adds them in the order given."""
+
+    def apply(function: F) -> F:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
 def build_cli(lang: Lang) -> click.Group:
     def text(key: str) -> str:
         return OPTION_HELP[key].get(lang)
@@ -116,6 +129,28 @@ def build_cli(lang: Lang) -> click.Group:
 
     lang_option = click.option(
         "--lang", type=click.Choice(["en", "zh"]), default=None, help=text("lang")
+    )
+    # The inputs and the layout options that validate and simulate share, in this order.
+    input_options = stacked(
+        click.option(
+            "--ranktable",
+            type=click.Path(dir_okay=False),
+            metavar=metavar("ranktable"),
+            help=text("ranktable"),
+        ),
+        click.option(
+            "--model-config",
+            type=click.Path(dir_okay=False),
+            metavar=metavar("model_config"),
+            help=text("model_config"),
+        ),
+        click.option("--hardware", type=click.Choice(HARDWARE_NAMES), help=text("hardware")),
+    )
+    layout_options = stacked(
+        click.option(
+            "--nodes", type=click.IntRange(1, 60), metavar=metavar("nodes"), help=text("nodes")
+        ),
+        click.option("--env", "env_pairs", multiple=True, metavar="NAME=VALUE", help=text("env")),
     )
 
     @click.group(
@@ -127,19 +162,7 @@ def build_cli(lang: Lang) -> click.Group:
 
     @group.command("validate", help=VALIDATE_HELP.get(lang))
     @click.argument("paths", nargs=-1, metavar="PATH...")
-    @click.option(
-        "--ranktable",
-        type=click.Path(dir_okay=False),
-        metavar=metavar("ranktable"),
-        help=text("ranktable"),
-    )
-    @click.option(
-        "--model-config",
-        type=click.Path(dir_okay=False),
-        metavar=metavar("model_config"),
-        help=text("model_config"),
-    )
-    @click.option("--hardware", type=click.Choice(HARDWARE_NAMES), help=text("hardware"))
+    @input_options
     @click.option(
         "--interconnect", type=click.Choice(["switch", "direct"]), help=text("interconnect")
     )
@@ -150,10 +173,7 @@ def build_cli(lang: Lang) -> click.Group:
         show_default=True,
         help=text("mindie_version"),
     )
-    @click.option(
-        "--nodes", type=click.IntRange(1, 60), metavar=metavar("nodes"), help=text("nodes")
-    )
-    @click.option("--env", "env_pairs", multiple=True, metavar="NAME=VALUE", help=text("env"))
+    @layout_options
     @click.option(
         "--format",
         "output_targets",
@@ -212,23 +232,8 @@ def build_cli(lang: Lang) -> click.Group:
 
     @group.command("simulate", help=SIMULATE_HELP.get(lang))
     @click.argument("config", metavar="CONFIG")
-    @click.option(
-        "--ranktable",
-        type=click.Path(dir_okay=False),
-        metavar=metavar("ranktable"),
-        help=text("ranktable"),
-    )
-    @click.option(
-        "--model-config",
-        type=click.Path(dir_okay=False),
-        metavar=metavar("model_config"),
-        help=text("model_config"),
-    )
-    @click.option("--hardware", type=click.Choice(HARDWARE_NAMES), help=text("hardware"))
-    @click.option(
-        "--nodes", type=click.IntRange(1, 60), metavar=metavar("nodes"), help=text("nodes")
-    )
-    @click.option("--env", "env_pairs", multiple=True, metavar="NAME=VALUE", help=text("env"))
+    @input_options
+    @layout_options
     @click.option(
         "--level",
         type=click.Choice(["1", "2", "both"]),
