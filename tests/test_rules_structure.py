@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from helpers import SAMPLES
+from rule_samples import lint
 
 from mindie_epcheck.findings import Finding
 from mindie_epcheck.model.context import Settings
@@ -116,3 +117,11 @@ def test_range_hint_reads_as_sentence() -> None:
     assert finding.message.en == "maxInputTokenLen is 0, expected at least 1"
     assert finding.hint.en == "Change maxInputTokenLen to a value of at least 1."
     assert finding.hint.zh == "将 maxInputTokenLen 改为不小于 1 的值。"
+
+
+def test_attribute_name_is_near_miss() -> None:
+    deploy = {"ModelConfig": [], "model_config_list": []}
+    findings = lint({"BackendConfig": {"ModelDeployConfig": deploy}})
+    (finding,) = [f for f in findings if f.code == "EP104"]
+    assert finding.pointer == "/BackendConfig/ModelDeployConfig/model_config_list"
+    assert "'ModelConfig'" in finding.message.en

@@ -337,7 +337,10 @@ def unknown_key(subject: Subject) -> Iterator[Hit]:
         for key in check.ref.raw:
             if key in known:
                 continue
-            match = _near_miss(key, known)
+            # epcheck's own attribute name (model_config_list for ModelConfig) is a near miss
+            # too, though it shares too few letters with the key.
+            attributes = {field.attr: field.key for field in check.ref.model.fields}
+            match = _near_miss(key, known) or attributes.get(key)
             if match is not None:
                 yield _unknown_hit(check, key, match)
 
