@@ -83,6 +83,17 @@ def fits_64_bits(value: Any) -> bool:
     return True
 
 
+UNION_TAGS = frozenset({"int", "bool", "float", "str"})
+
+
+def has_union_tag_key(value: Any) -> bool:
+    if isinstance(value, dict):
+        return bool(UNION_TAGS & value.keys()) or any(map(has_union_tag_key, value.values()))
+    if isinstance(value, list):
+        return any(map(has_union_tag_key, value))
+    return False
+
+
 def dump_reference(value: Any) -> Any:
     if isinstance(value, BaseModel):
         found = {name: dump_reference(getattr(value, name)) for name in type(value).model_fields}
@@ -118,6 +129,9 @@ def test_build_agrees_with_pydantic(
     value = data.draw(documents(model))
     # pydantic takes integers of any size; `build` also rejects those beyond 64 bits.
     assume(fits_64_bits(value))
+    # The reference reads pydantic's union tags ("int", "bool") in an error location as keys
+    # when the invalid value is an object with such a key; `build` has no such tags.
+    assume(not has_union_tag_key(value))
     expected_model, expected_errors = reference_build(model, value, "/b")
     # The reference gives up on the whole object when an invalid value cannot be removed
     # (a list of lists holding an object); `build` keeps the rest, tested below.
