@@ -29,6 +29,11 @@ SEVERITY_LABELS = {
 }
 
 
+# Findings a rule may give per file before epcheck stops asking it for more: a bound on the
+# time and memory of a generated or broken file. Reports list fewer (report/limits.py).
+MAX_HITS_PER_RULE = 1_000
+
+
 @dataclass(frozen=True, slots=True)
 class Span:
     """A 1-based, inclusive-start and exclusive-end range of line:column positions.

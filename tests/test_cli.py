@@ -306,3 +306,23 @@ def test_option_file_error_names_option(tmp_path: Path, option: str) -> None:
     result = run_cli("validate", str(CLEAN), option, str(tmp_path / "missing.json"))
     assert result.exit_code == 2
     assert f"{option} {tmp_path / 'missing.json'}" in result.stderr
+
+
+def test_listing_limit_applies_after_ignores(tmp_path: Path) -> None:
+    # 150 ignored findings of one rule must not hide a new one of the same rule.
+    config = json.loads(CLEAN.read_text())
+    config["ServerConfig"]["tlsCaFile"] = [1] * 150
+    config["BackendConfig"]["ScheduleConfig"]["maxBatchSize"] = "x"
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config, indent=2))
+    (tmp_path / ".epcheck.toml").write_text(
+        '[per-pointer-ignores]\n"/ServerConfig/tlsCaFile" = ["EP102"]\n'
+    )
+
+    result = run_cli("validate", str(path), "--select", "EP102", "--format", "json")
+
+    findings = json.loads(result.stdout)["findings"]
+    assert [finding["pointer"] for finding in findings] == [
+        "/BackendConfig/ScheduleConfig/maxBatchSize"
+    ]
+    assert result.exit_code == 1

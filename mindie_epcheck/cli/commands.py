@@ -23,6 +23,7 @@ from mindie_epcheck.pipeline import (
 )
 from mindie_epcheck.report.base import FileReport, RunReport
 from mindie_epcheck.report.errors import print_error, print_notice
+from mindie_epcheck.report.limits import limit_per_rule
 from mindie_epcheck.report.output import OutputError, OutputTarget, check_targets, write_reports
 from mindie_epcheck.rules.registry import Rule, all_rules
 from mindie_epcheck.settings import (
@@ -338,6 +339,10 @@ def _validate(options: dict[str, Any], resolver: SettingsResolver, lang: Lang) -
         return EXIT_FINDINGS if changed else EXIT_OK
     if baseline_path and known is not None:
         _subtract_baseline(reports, baseline_path, known, lang)
+    # A new baseline records every finding; the reports list a limited number per rule.
+    every_finding = [finding for report in reports for finding in report.findings]
+    for report in reports:
+        report.findings = limit_per_rule(report.findings)
     run = RunReport(
         reports,
         lang,
@@ -352,9 +357,9 @@ def _validate(options: dict[str, Any], resolver: SettingsResolver, lang: Lang) -
             print_error(settings_messages.BASELINE_NOT_RECORDED.format(path=baseline_path), lang)
         return EXIT_USAGE
     if baseline_path and known is None:
-        write_baseline(baseline_path, run.findings)
+        write_baseline(baseline_path, every_finding)
         message = settings_messages.BASELINE_RECORDED.format(
-            count=len(run.findings), path=baseline_path
+            count=len(every_finding), path=baseline_path
         )
         print_notice(message, lang)
         return EXIT_OK

@@ -5,18 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import islice
 
-from mindie_epcheck.findings import Finding, Severity, Span
+from mindie_epcheck.findings import MAX_HITS_PER_RULE, Finding, Severity, Span
 from mindie_epcheck.i18n import Text
 from mindie_epcheck.model.context import Subject
 from mindie_epcheck.rules.registry import Hit, Rule, all_rules
 
 INTERNAL_ERROR_CODE = "EP000"
-# Findings listed per rule and file. A config has a handful; thousands of one rule come from a
-# generated or broken file, and listing them all would take minutes and bury the rest.
-MAX_HITS_PER_RULE = 100
 MORE_HITS = Text(
-    "{code} found more than {limit} problems in this file; epcheck lists the first {limit}",
-    "{code} 在本文件中发现超过 {limit} 处问题；epcheck 只列出前 {limit} 处",
+    "{code} found more than {limit:,} problems in this file; epcheck stopped looking there",
+    "{code} 在本文件中发现超过 {limit:,} 处问题；epcheck 不再继续查找",
 )
 MORE_HITS_HINT = Text(
     "Fix the listed ones and run epcheck again, or check that this file is a MindIE config.",
