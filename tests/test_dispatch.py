@@ -138,7 +138,9 @@ def test_parse_skew_uniform_and_dirichlet() -> None:
     assert parse_skew("dirichlet:8") == Skew("dirichlet", alpha=8.0)
 
 
-@pytest.mark.parametrize("text", ["dirichlet:x", "dirichlet:0", "dirichlet:-1", "zipf:1", ""])
+@pytest.mark.parametrize(
+    "text", ["dirichlet:x", "dirichlet:0", "dirichlet:-1", "dirichlet:1e-10", "zipf:1", ""]
+)
 def test_parse_skew_rejects(text: str) -> None:
     with pytest.raises(ValueError):
         parse_skew(text)
@@ -479,3 +481,20 @@ def test_recommend_factors_rejects_bad_input() -> None:
         recommend_factors(V3_16, Skew(), target=1.5)
     with pytest.raises(ValueError, match="thresholds"):
         recommend_factors(V3_16, Skew(), thresholds=[-1])
+
+
+def test_parse_skew_histogram_is_bounded(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000)
+    with pytest.raises(ValueError, match="not valid JSON"):
+        parse_skew(f"histogram:{deep}")
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match="not a regular file"):
+        parse_skew(f"histogram:{fifo}")
+
+
+def test_parse_skew_histogram_of_huge_loads(tmp_path: Path) -> None:
+    path = tmp_path / "load.json"
+    path.write_text(json.dumps([1e308, 1e308]))
+    assert parse_skew(f"histogram:{path}").load == (0.5, 0.5)

@@ -201,8 +201,8 @@ BAD_SKEWS = [
     pytest.param(
         "dirichlet:-1",
         None,
-        "must be a finite number greater than 0",
-        "必须是大于 0 的有限数值",
+        "must be a number from 0.01 to 10000",
+        "必须是 0.01 到 10000 之间的数",
         id="negative-alpha",
     ),
     pytest.param(

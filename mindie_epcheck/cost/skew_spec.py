@@ -10,14 +10,28 @@ from typing import Any
 from mindie_epcheck.cost.dispatch_types import Skew
 from mindie_epcheck.i18n import Text
 from mindie_epcheck.os_errors import os_reason
+from mindie_epcheck.safe_read import FileTooLargeError, NotRegularFileError, read_regular_file
 
 SKEW_FORMS = Text(
     "expected uniform, dirichlet:ALPHA or histogram:FILE",
     "应为 uniform、dirichlet:ALPHA 或 histogram:文件",
 )
+# Below about 0.01 the Dirichlet draws underflow to zeros and the sampler cannot normalise
+# them; above 10,000 the popularity is uniform for every purpose.
+MIN_ALPHA, MAX_ALPHA = 0.01, 10_000.0
 SKEW_ALPHA = Text(
-    "ALPHA of dirichlet:ALPHA must be a finite number greater than 0, such as dirichlet:8",
-    "dirichlet:ALPHA 中的 ALPHA 必须是大于 0 的有限数值，如 dirichlet:8",
+    "ALPHA of dirichlet:ALPHA must be a number from 0.01 to 10000, such as dirichlet:8",
+    "dirichlet:ALPHA 中的 ALPHA 必须是 0.01 到 10000 之间的数，如 dirichlet:8",
+)
+# A histogram has one load per routed expert: a few KB.
+MAX_HISTOGRAM_BYTES = 1_048_576
+HISTOGRAM_NOT_REGULAR = Text(
+    "the histogram file {path} is not a regular file (a FIFO, socket, device or directory)",
+    "直方图文件 {path} 不是普通文件（FIFO、套接字、设备或目录）",
+)
+HISTOGRAM_TOO_LARGE = Text(
+    "the histogram file {path} is over {limit} bytes; it needs one load per routed expert",
+    "直方图文件 {path} 超过 {limit} 字节；它只需为每个路由专家给出一个负载",
 )
 HISTOGRAM_UNREADABLE = Text(
     "cannot read the histogram file {path}: {reason_en}",
@@ -73,8 +87,10 @@ def parse_skew(spec: str, experts: int | None = None) -> Skew:
         loads = _read_loads(spec, argument)
         if experts is not None and len(loads) != experts:
             raise SkewError(spec, HISTOGRAM_SIZE.format(count=len(loads), experts=experts))
-        total = math.fsum(loads)
-        return Skew("histogram", load=tuple(load / total for load in loads))
+        # Scaled by the largest first, so that loads near the largest double cannot overflow.
+        largest = max(loads)
+        total = math.fsum(load / largest for load in loads)
+        return Skew("histogram", load=tuple(load / largest / total for load in loads))
     raise SkewError(spec, SKEW_FORMS)
 
 
@@ -83,7 +99,7 @@ def _alpha(spec: str, argument: str) -> float:
         alpha = float(argument)
     except ValueError:
         alpha = math.nan
-    if not math.isfinite(alpha) or alpha <= 0:
+    if not MIN_ALPHA <= alpha <= MAX_ALPHA:
         raise SkewError(spec, SKEW_ALPHA)
     return alpha
 
@@ -91,17 +107,25 @@ def _alpha(spec: str, argument: str) -> float:
 def _read_loads(spec: str, path: str) -> list[float]:
     """Read the per-expert loads of a histogram file: a JSON list, or {"expert_load": [...]}."""
     try:
-        with open(path, encoding="utf-8") as stream:
-            data: Any = json.load(stream)
+        raw = read_regular_file(path, MAX_HISTOGRAM_BYTES)
     except OSError as error:
         reason = os_reason(error)
         problem = HISTOGRAM_UNREADABLE.format(path=path, reason_en=reason.en, reason_zh=reason.zh)
         raise SkewError(spec, problem) from None
+    except NotRegularFileError:
+        raise SkewError(spec, HISTOGRAM_NOT_REGULAR.format(path=path)) from None
+    except FileTooLargeError:
+        problem = HISTOGRAM_TOO_LARGE.format(path=path, limit=f"{MAX_HISTOGRAM_BYTES:,}")
+        raise SkewError(spec, problem) from None
+    try:
+        data: Any = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise SkewError(spec, HISTOGRAM_NOT_UTF8.format(path=path)) from None
-    except ValueError as error:
-        # JSONDecodeError, or an integer longer than sys.int_info.default_max_str_digits (4,300).
-        raise SkewError(spec, HISTOGRAM_INVALID_JSON.format(path=path, reason=str(error))) from None
+    except (ValueError, RecursionError) as error:
+        # JSONDecodeError, an integer longer than sys.int_info.default_max_str_digits (4,300),
+        # or nesting deeper than the interpreter's recursion limit.
+        detail = str(error) or type(error).__name__
+        raise SkewError(spec, HISTOGRAM_INVALID_JSON.format(path=path, reason=detail)) from None
     if isinstance(data, dict) and "expert_load" in data:
         data = data["expert_load"]
     if not isinstance(data, list):

@@ -11,7 +11,6 @@ import enum
 import json
 import os
 import re
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -21,6 +20,7 @@ from typing import Any
 from mindie_epcheck.i18n import Text
 from mindie_epcheck.model.hardware import DATA_DIR
 from mindie_epcheck.os_errors import os_reason
+from mindie_epcheck.safe_read import FileTooLargeError, NotRegularFileError, read_regular_file
 
 FAMILY_DEEPSEEK_V2 = "deepseek_v2"
 FAMILY_DEEPSEEK_V3 = "deepseek_v3"
@@ -481,14 +481,6 @@ def match_preset(model_name: str | None, weight_path: str | None) -> str | None:
 # ---------------------------------------------------------------- <modelWeightPath>/config.json
 
 
-class _RejectedFileError(Exception):
-    """Rejection of a config.json that exists but is not read; `text` gives the reason."""
-
-    def __init__(self, text: Text) -> None:
-        super().__init__(text.en)
-        self.text = text
-
-
 NOT_REGULAR = Text(
     "{path} is not a regular file, so it is not a model config.json",
     "{path} 不是普通文件，因此不是模型的 config.json",
@@ -504,32 +496,6 @@ NOT_OBJECT = Text(
     "{path} does not contain a JSON object, so it is not a model config.json",
     "{path} 的内容不是 JSON 对象，因此不是模型的 config.json",
 )
-
-
-def _open_flags() -> int:
-    # O_NONBLOCK keeps a FIFO named config.json from blocking the open, and fstat then
-    # rejects it. Neither flag exists on every platform.
-    return os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-
-
-def _read_regular_file(path: str, max_bytes: int) -> bytes:
-    """Read a regular file of at most max_bytes, following a symlink as HF caches use them."""
-    descriptor = os.open(path, _open_flags())
-    try:
-        # fstat the open descriptor, not the path, so the checked file is the one read.
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):
-            raise _RejectedFileError(NOT_REGULAR.format(path=path))
-        if info.st_size > max_bytes:
-            raise _RejectedFileError(OVER_LIMIT.format(path=path, limit=max_bytes))
-        with os.fdopen(descriptor, "rb", closefd=False) as handle:
-            # Read one byte past the limit in case the file grew after fstat.
-            data = handle.read(max_bytes + 1)
-    finally:
-        os.close(descriptor)
-    if len(data) > max_bytes:
-        raise _RejectedFileError(OVER_LIMIT.format(path=path, limit=max_bytes))
-    return data
 
 
 def _parse_config_bytes(path: str, data: bytes) -> tuple[dict[str, Any] | None, Text | None]:
@@ -555,11 +521,13 @@ def read_weights_config(
     """
     path = os.path.join(weight_dir, CONFIG_FILE_NAME)
     try:
-        data = _read_regular_file(path, max_bytes)
+        data = read_regular_file(path, max_bytes)
     except (FileNotFoundError, NotADirectoryError):
         return None, None
-    except _RejectedFileError as exc:
-        return None, exc.text
+    except NotRegularFileError:
+        return None, NOT_REGULAR.format(path=path)
+    except FileTooLargeError:
+        return None, OVER_LIMIT.format(path=path, limit=max_bytes)
     except OSError as exc:
         reason = os_reason(exc)
         return None, Text(
