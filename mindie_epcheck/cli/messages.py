@@ -188,10 +188,10 @@ NO_ESTIMATE_REASONS = {
         "worldSize 缺失或不是正整数；请对该文件运行 epcheck validate 查看具体问题",
     ),
     "parallel": Text(
-        "the parallel sizes (tp, moe_tp, moe_ep, dp) do not give a valid layout; run epcheck "
-        "validate on the file for the finding",
-        "并行规模（tp、moe_tp、moe_ep、dp）无法构成有效的切分；请对该文件运行 epcheck validate 查看"
-        "具体问题",
+        "the parallel sizes (tp, moe_tp, moe_ep, dp) or the lengths are out of range or do not "
+        "give a valid layout; run epcheck validate on the file for the finding",
+        "并行规模（tp、moe_tp、moe_ep、dp）或长度超出范围，或无法构成有效的切分；请对该文件运行 "
+        "epcheck validate 查看具体问题",
     ),
     "entries": Text("the file has no ModelConfig entry", "文件中没有 ModelConfig 条目"),
 }

@@ -123,7 +123,13 @@ def _topk_factor(value: float | None) -> float:
     """The cutoff's share of top-k rows; an invalid one (EP305 reports it) counts as 1."""
     if value is None or not math.isfinite(value) or value <= 0:
         return 1.0
-    return float(value)
+    # Past 1 the cutoff keeps every row (EP305 reports the value).
+    return min(float(value), 1.0)
+
+
+# Thresholds are token counts and coefficients small multiples; larger items (EP3 rules report
+# them) would overflow the buffer arithmetic.
+MAX_FACTOR_ITEM = float(1 << 40)
 
 
 def _valid_factors(value: Any) -> bool:
@@ -132,7 +138,10 @@ def _valid_factors(value: Any) -> bool:
         isinstance(pair, list)
         and len(pair) == 2
         and all(
-            isinstance(item, (int, float)) and not isinstance(item, bool) and math.isfinite(item)
+            isinstance(item, (int, float))
+            and not isinstance(item, bool)
+            and math.isfinite(item)
+            and abs(item) <= MAX_FACTOR_ITEM
             for item in pair
         )
         for pair in value
@@ -162,7 +171,7 @@ def build_deployment(
     max_seq_len = (deploy.max_seq_len if deploy else None) or 2560
     speculative = _speculative_tokens(entry)
 
-    return Deployment(
+    deployment = Deployment(
         facts=facts,
         quantization=facts.quantization or "bf16",
         hardware=profiles[key],
@@ -190,4 +199,37 @@ def build_deployment(
             )
         ),
         **_ep_settings(subject, entry),
+    )
+    return deployment if _plausible(deployment) else None
+
+
+# Bounds of the sizes the cost model computes with. MindIE takes far smaller ones (a rank
+# table holds at most 512 ranks, lengths are 32-bit); past these the estimate is meaningless
+# and the arithmetic could overflow, so the cost rules skip the entry and EP1/EP2 rules report.
+MAX_RANKS = 1 << 16
+MAX_LENGTH = (1 << 31) - 1
+MAX_HCCL_BUFFSIZE_MB = 1 << 20
+
+
+def _plausible(deployment: Deployment) -> bool:
+    ranks = (
+        deployment.world,
+        deployment.per_node,
+        deployment.nodes,
+        deployment.tp,
+        deployment.dp,
+        deployment.cp,
+        deployment.moe_ep,
+        deployment.moe_tp,
+        deployment.redundant_experts,
+    )
+    lengths = (
+        deployment.max_seq_len,
+        deployment.max_prefill_tokens,
+        deployment.max_batch_size,
+    )
+    return (
+        all(0 <= value <= MAX_RANKS for value in ranks)
+        and all(0 <= value <= MAX_LENGTH for value in lengths)
+        and 0 <= deployment.hccl_buffsize_mb <= MAX_HCCL_BUFFSIZE_MB
     )
