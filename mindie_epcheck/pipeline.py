@@ -6,6 +6,7 @@ import dataclasses
 import os
 import stat
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from mindie_epcheck.findings import Finding
 from mindie_epcheck.i18n import Text
@@ -31,6 +32,7 @@ from mindie_epcheck.model.facts import (
     FactsSource,
     ModelFacts,
     facts_from_hf_config,
+    hf_config_problems,
     last_path_part,
     load_preset,
     match_preset,
@@ -172,12 +174,23 @@ def _facts_from_files(
             facts = facts_from_hf_config(value, FactsSource.WEIGHTS_CONFIG, weight_dir)
             if facts is not None:
                 return facts, None
+            problem = _weights_problem(weight_dir, value)
     if model_config is not None:
         path, value = model_config
         facts = facts_from_hf_config(dict(value), FactsSource.MODEL_CONFIG_OPTION, path)
         if facts is not None:
             return facts, problem
     return None, problem
+
+
+def _weights_problem(weight_dir: str, value: dict[str, object]) -> Text:
+    """Say why a weights config.json that parses gives no model facts."""
+    path = str(Path(weight_dir) / "config.json")
+    problems = "; ".join(hf_config_problems(value)) or "not a DeepSeek MoE model"
+    return Text(
+        "{path} gives no model facts: {problems}",
+        "{path} 中读不到模型参数：{problems}",
+    ).format(path=path, problems=problems)
 
 
 def choose_hardware(subject: Subject) -> HardwareChoice:

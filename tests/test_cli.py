@@ -326,3 +326,27 @@ def test_listing_limit_applies_after_ignores(tmp_path: Path) -> None:
         "/BackendConfig/ScheduleConfig/maxBatchSize"
     ]
     assert result.exit_code == 1
+
+
+def test_model_config_not_json_says_so(tmp_path: Path) -> None:
+    model = tmp_path / "config.json"
+    model.write_text("{not json")
+    result = run_cli("validate", str(CLEAN), "--model-config", str(model))
+    assert result.exit_code == 2
+    assert "not valid JSON" in result.stderr
+
+
+def test_weights_config_without_facts_is_named(tmp_path: Path) -> None:
+    weights = tmp_path / "DeepSeek-R1"
+    weights.mkdir()
+    (weights / "config.json").write_text('{"model_type": "deepseek_v3", "n_routed_experts": "x"}')
+    config = json.loads(CLEAN.read_text())
+    entry = config["BackendConfig"]["ModelDeployConfig"]["ModelConfig"][0]
+    entry["modelWeightPath"] = str(weights)
+    path = tmp_path / "service.json"
+    path.write_text(json.dumps(config, indent=2))
+
+    result = run_cli("validate", str(path), "--format", "json")
+
+    notes = json.loads(result.stdout)["summary"]["assumptions"][str(path)]
+    assert any("gives no model facts" in note for note in notes), notes

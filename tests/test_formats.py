@@ -569,3 +569,20 @@ def test_report_file_written_before_stdout(tmp_path: Path) -> None:
     with pytest.raises(BrokenPipeError):
         output.write_reports(run, targets, ClosedPipe())
     assert len(json.loads(path.read_text(encoding="utf-8"))["findings"]) == 1
+
+
+def test_github_file_property_hides_escapes() -> None:
+    finding = Finding(
+        "EP001",
+        "invalid-json",
+        Severity.ERROR,
+        Text("m", "m"),
+        Text("h", "h"),
+        "a\x1b[31mb.json",
+        "",
+        None,
+    )
+    run = RunReport([FileReport("a\x1b[31mb.json", None, [finding])], "en", rule_codes=["EP001"])
+    stream = StringIO()
+    make_reporter("github").render(run, stream)
+    assert "\x1b" not in stream.getvalue()

@@ -317,3 +317,21 @@ def test_huge_values_skip_cost_rules(tmp_path: Path, old: str, new: str) -> None
     assert simulated.exit_code in (0, 2)
     assert "Python" not in simulated.stderr
     assert "convert" not in simulated.stderr
+
+
+def test_simulate_plot_over_input_is_usage_error(tmp_path: Path) -> None:
+    config = tmp_path / "config.svg"
+    config.write_text(DUAL_NODE.read_text())
+    result = run_cli("simulate", str(config), "--plot", str(config))
+    assert result.exit_code == 2
+    assert "would be overwritten" in result.stderr
+    assert config.read_text() == DUAL_NODE.read_text()
+
+
+def test_simulate_plot_marks_single_length(tmp_path: Path) -> None:
+    plot = tmp_path / "cost.svg"
+    args = ("simulate", str(DUAL_NODE), "--nodes", "2", "--trials", "100", "--tokens", "1024")
+    result = run_cli(*args, "--plot", str(plot))
+    assert result.exit_code == 0, result.stderr
+    root = ElementTree.parse(plot).getroot()
+    assert [element for element in root.iter() if element.tag.endswith("circle")]

@@ -96,8 +96,12 @@ def load_model_config(path: str | None) -> tuple[str, dict[str, object]] | None:
     document = load(path, read_option_file("--model-config", path))
     value = document.value
     if not isinstance(value, dict):
+        reason = messages.NOT_JSON if document.root is None else messages.NOT_JSON_OBJECT
         raise UsageError(
-            messages.INVALID_MODEL_CONFIG.format(path=path, problems="not a JSON object")
+            Text(
+                messages.INVALID_MODEL_CONFIG.en.format(path=path, problems=reason.en),
+                messages.INVALID_MODEL_CONFIG.zh.format(path=path, problems=reason.zh),
+            )
         )
     problems = hf_config_problems(value)
     if problems:

@@ -199,6 +199,10 @@ STDIN_TWICE = Text(
     "- (standard input) is given more than once; it can be read only once",
     "- （标准输入）出现了不止一次；标准输入只能读取一次",
 )
+PLOT_IS_INPUT = Text(
+    "--plot {path}: the file is an input of this run and would be overwritten; choose another file",
+    "--plot {path}：该文件是本次运行的输入，会被覆盖；请换一个文件",
+)
 PLOT_FORMAT = Text("--plot {path}: only .svg is supported", "--plot {path}：仅支持 .svg 格式")
 UNKNOWN_CODE = Text(
     "unknown rule code {code}; run `epcheck rules` for the list",
@@ -212,6 +216,11 @@ NO_PATHS = Text(
     "no PATH given; pass a config file or - for standard input",
     "未提供 PATH；请传入配置文件，或用 - 表示标准输入",
 )
+NOT_JSON = Text(
+    "the file is not valid JSON (epcheck validate FILE shows where)",
+    "该文件不是合法的 JSON（epcheck validate FILE 会指出位置）",
+)
+NOT_JSON_OBJECT = Text("the top level is not a JSON object", "顶层不是 JSON 对象")
 INVALID_MODEL_CONFIG = Text(
     "--model-config {path}: cannot read the model's facts from it: {problems}; pass the "
     "config.json of DeepSeek-V2/V3/R1 weights",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any, TextIO
 
@@ -105,6 +106,9 @@ def simulate_command(options: dict[str, Any], lang: Lang) -> int:
     plot = options["plot"]
     if plot and not plot.lower().endswith(".svg"):
         raise UsageError(messages.PLOT_FORMAT.format(path=plot))
+    inputs = [options["config"], options["ranktable"], options["model_config"]]
+    if plot and os.path.realpath(plot) in {os.path.realpath(path) for path in inputs if path}:
+        raise UsageError(messages.PLOT_IS_INPUT.format(path=plot))
     results = run_simulations(load_subject(options), options, lang)
     if plot:
         # Written before standard output, so a closed pipe (`| head`) cannot lose it.

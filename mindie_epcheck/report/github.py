@@ -13,7 +13,7 @@ from typing import TextIO
 from mindie_epcheck.findings import Finding, Severity
 from mindie_epcheck.i18n import Lang
 from mindie_epcheck.report.base import RunReport
-from mindie_epcheck.report.sanitize import printable
+from mindie_epcheck.report.sanitize import printable, printable_keeping_breaks
 from mindie_epcheck.report.text import COLON, HINT
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -24,7 +24,8 @@ def escape_data(text: str) -> str:
 
 
 def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+    # A file name may hold terminal escapes; CR and LF survive as %0D and %0A.
+    return escape_data(printable_keeping_breaks(text)).replace(":", "%3A").replace(",", "%2C")
 
 
 def location_properties(finding: Finding) -> list[tuple[str, str]]:

@@ -143,8 +143,13 @@ def _gamma(result: SimulationResult, lang: Lang) -> list[str]:
     if coefficients:
         series.append(("coefficient", COLOURS[2], coefficients))
     for row, (key, colour, data) in enumerate(series):
-        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in (position(t, v) for t, v in data))
+        points_xy = [position(t, v) for t, v in data]
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points_xy)
         out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        # A dot per point, so that a single length still shows.
+        out.extend(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in points_xy
+        )
         out.append(_text(776, 60 + row * 18, LABELS[key].get(lang), 11))
         out.append(f'<rect x="760" y="{50 + row * 18}" width="12" height="12" fill="{colour}"/>')
     for item in points:
