@@ -350,3 +350,10 @@ def test_weights_config_without_facts_is_named(tmp_path: Path) -> None:
 
     notes = json.loads(result.stdout)["summary"]["assumptions"][str(path)]
     assert any("gives no model facts" in note for note in notes), notes
+
+
+def test_invalid_shell_env_value_is_noted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NPU_MEMORY_FRACTION", "abc")
+    result = run_cli("validate", str(CLEAN), "--format", "json")
+    notes = json.loads(result.stdout)["summary"]["assumptions"][str(CLEAN)]
+    assert any("NPU_MEMORY_FRACTION=abc" in note for note in notes), notes

@@ -151,8 +151,15 @@ def ranktable_from_env(settings: Settings) -> str | None:
 
 
 def make_settings(options: dict[str, Any]) -> Settings:
-    env = {key: os.environ[key] for key in ENV_KEYS if key in os.environ}
-    env.update(parse_env(options.get("env_pairs", ())))
+    shell = {key: os.environ[key] for key in ENV_KEYS if key in os.environ}
+    ignored = {
+        name: value
+        for name, value in shell.items()
+        if name in messages.ENV_VALUES and not _valid_env_value(name, value)
+    }
+    env = {name: value for name, value in shell.items() if name not in ignored}
+    given = parse_env(options.get("env_pairs", ()))
+    env.update(given)
     return Settings(
         hardware=options["hardware"],
         interconnect=options["interconnect"],
@@ -160,6 +167,7 @@ def make_settings(options: dict[str, Any]) -> Settings:
         nodes=options["nodes"],
         wrap_fragment=options["wrap_fragment"],
         env=env,
+        ignored_env={name: value for name, value in ignored.items() if name not in given},
     )
 
 

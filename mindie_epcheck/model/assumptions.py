@@ -56,6 +56,13 @@ def assumptions(subject: Subject) -> list[Text]:
     notes.append(
         Text("MindIE {version}", "MindIE {version}").format(version=subject.settings.mindie_version)
     )
+    for name, value in subject.settings.ignored_env.items():
+        notes.append(
+            Text(
+                "{name}={value} from the environment ignored as invalid, so its default applies",
+                "环境变量 {name}={value} 无效，已忽略，按默认值计算",
+            ).format(name=name, value=value)
+        )
     for view, entry in entries:
         layout = subject.layout(view, entry)
         notes.append(_NODE_SOURCES[layout.node_source].format(nodes=layout.nodes))

@@ -53,6 +53,8 @@ class Settings:
     nodes: int | None = None
     wrap_fragment: bool = False
     env: Mapping[str, str] = field(default_factory=dict)
+    # Variables of the shell environment left out because their value is invalid.
+    ignored_env: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,7 +166,8 @@ class TextReporter:
                 assumed = RichText(f"  {ASSUMED.get(run.lang)}{COLON.get(run.lang)}", style="dim")
                 separator = "；" if run.lang == "zh" else "; "
                 assumed.append(
-                    separator.join(note.get(run.lang) for note in report.notes), style="dim"
+                    printable(separator.join(note.get(run.lang) for note in report.notes)),
+                    style="dim",
                 )
                 console.print(assumed)
             lines = report.text.splitlines()
