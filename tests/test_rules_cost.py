@@ -335,3 +335,15 @@ def test_simulate_plot_marks_single_length(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     root = ElementTree.parse(plot).getroot()
     assert [element for element in root.iter() if element.tag.endswith("circle")]
+
+
+def test_simulate_warns_of_layout_errors() -> None:
+    trap = SAMPLES / "seed" / "ep-level-2-single-node.config.json"
+    fixed = SAMPLES / "seed" / "ep-level-2-single-node-fixed.config.json"
+
+    warned = run_cli("simulate", str(trap), "--trials", "100")
+    clean = run_cli("simulate", str(fixed), "--trials", "100")
+
+    assert warned.exit_code == 0, warned.stderr
+    assert "EP208" in warned.stderr
+    assert "warning" not in clean.stderr

@@ -199,6 +199,12 @@ STDIN_TWICE = Text(
     "- (standard input) is given more than once; it can be read only once",
     "- （标准输入）出现了不止一次；标准输入只能读取一次",
 )
+LAYOUT_ERRORS = Text(
+    "epcheck: warning: {path} has errors that stop MindIE ({codes}); the estimate describes "
+    "the layout as written. Run epcheck validate {path} for the fixes.",
+    "epcheck：警告：{path} 存在会使 MindIE 无法启动的错误（{codes}）；以下估算按文件所写的切分计算。"
+    "请运行 epcheck validate {path} 查看修改建议。",
+)
 PLOT_IS_INPUT = Text(
     "--plot {path}: the file is an input of this run and would be overwritten; choose another file",
     "--plot {path}：该文件是本次运行的输入，会被覆盖；请换一个文件",

@@ -19,15 +19,18 @@ from mindie_epcheck.cost import simulation
 from mindie_epcheck.cost.deployment import build_deployment
 from mindie_epcheck.cost.simulation import SimulationOptions, SimulationResult
 from mindie_epcheck.cost.skew_spec import SkewError, parse_skew
+from mindie_epcheck.findings import Severity
 from mindie_epcheck.i18n import Lang, Text, choose_language
 from mindie_epcheck.model.context import Subject
 from mindie_epcheck.model.view import EntryView, ServiceView
 from mindie_epcheck.pipeline import InputError, build_subject, ranktable_input, read_file
-from mindie_epcheck.report.errors import print_error
+from mindie_epcheck.report.errors import print_error, print_notice
 from mindie_epcheck.report.output import OutputError, OutputTarget, write_atomic
 from mindie_epcheck.report.plot_svg import render_svg
 from mindie_epcheck.report.progress import delayed_progress
 from mindie_epcheck.report.simulate_format import render_json, render_table
+from mindie_epcheck.rules.registry import all_rules
+from mindie_epcheck.rules.runner import run_rules
 from mindie_epcheck.source.document import load
 
 PROGRESS_LABEL = Text("simulating dispatch", "正在仿真分发")
@@ -102,6 +105,19 @@ def _no_estimate(pointer: str, reason: str) -> Text:
     )
 
 
+def _warn_of_layout_errors(subject: Subject, path: str, lang: Lang) -> None:
+    """Warn when the parallel or EP rules find errors: MindIE would not start with the config
+    that the estimate below describes."""
+    rules = [
+        declared
+        for declared in all_rules()
+        if declared.code.startswith(("EP2", "EP3")) and declared.severity == Severity.ERROR
+    ]
+    codes = sorted({finding.code for finding in run_rules(subject, rules)})
+    if codes:
+        print_notice(messages.LAYOUT_ERRORS.format(path=path, codes=", ".join(codes)), lang)
+
+
 def simulate_command(options: dict[str, Any], lang: Lang) -> int:
     plot = options["plot"]
     if plot and not plot.lower().endswith(".svg"):
@@ -109,7 +125,9 @@ def simulate_command(options: dict[str, Any], lang: Lang) -> int:
     inputs = [options["config"], options["ranktable"], options["model_config"]]
     if plot and os.path.realpath(plot) in {os.path.realpath(path) for path in inputs if path}:
         raise UsageError(messages.PLOT_IS_INPUT.format(path=plot))
-    results = run_simulations(load_subject(options), options, lang)
+    subject = load_subject(options)
+    _warn_of_layout_errors(subject, options["config"], lang)
+    results = run_simulations(subject, options, lang)
     if plot:
         # Written before standard output, so a closed pipe (`| head`) cannot lose it.
         svg = render_svg(results[0], lang)
