@@ -944,3 +944,22 @@ def test_99_000_model_entries(tmp_path: Path) -> None:
     notes = [finding["message"] for finding in missing if finding["severity"] == "info"]
     assert any("stopped looking" in note for note in notes)
     assert any("lists the first 100" in note for note in notes)
+
+
+
+def test_unchecked_model_entries_are_noted(tmp_path: Path) -> None:
+    config = json.loads(seed_text())
+    entry = config["BackendConfig"]["ModelDeployConfig"]["ModelConfig"][0]
+    config["BackendConfig"]["ModelDeployConfig"]["ModelConfig"] = [entry] * 20
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+
+    run = run_epcheck("validate", path, "--format", "json", bound=NORMAL_BOUND)
+
+    notes = [
+        finding
+        for finding in json.loads(run.stdout)["findings"]
+        if finding["code"] == "EP509" and finding["severity"] == "info"
+    ]
+    assert len(notes) == 1
+    assert "first 16" in notes[0]["message"]

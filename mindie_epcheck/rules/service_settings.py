@@ -16,7 +16,7 @@ from typing import Any
 from mindie_epcheck.findings import Severity
 from mindie_epcheck.i18n import Text
 from mindie_epcheck.model.context import Subject
-from mindie_epcheck.model.view import ServiceView
+from mindie_epcheck.model.view import MAX_CHECKED_ENTRIES, ServiceView
 from mindie_epcheck.rules.registry import Hit, rule
 from mindie_epcheck.source.nodes import join_pointer
 
@@ -148,6 +148,21 @@ def model_config_count(subject: Subject) -> Iterator[Hit]:
                     "Keep one entry and run the other models as separate services.",
                     "只保留一个条目，其他模型用单独的服务运行。",
                 ),
+                part="start",
+            )
+        if len(entries) > MAX_CHECKED_ENTRIES:
+            yield Hit(
+                join_pointer(pointer, MAX_CHECKED_ENTRIES),
+                Text(
+                    "ModelConfig has {count} entries; epcheck checks the layout and the EP "
+                    "options of the first {limit} only",
+                    "ModelConfig 有 {count} 个条目；epcheck 只检查前 {limit} 个条目的并行切分和 EP 选项",
+                ).format(count=len(entries), limit=MAX_CHECKED_ENTRIES),
+                Text(
+                    "Split the entries over several configs to have all of them checked.",
+                    "将这些条目拆分到多个配置文件中，以便全部检查。",
+                ),
+                severity=Severity.INFO,
                 part="start",
             )
 
