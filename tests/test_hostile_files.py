@@ -946,7 +946,6 @@ def test_99_000_model_entries(tmp_path: Path) -> None:
     assert any("lists the first 100" in note for note in notes)
 
 
-
 def test_unchecked_model_entries_are_noted(tmp_path: Path) -> None:
     config = json.loads(seed_text())
     entry = config["BackendConfig"]["ModelDeployConfig"]["ModelConfig"][0]

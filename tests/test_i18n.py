@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,3 +73,17 @@ def test_metavars_in_both_languages() -> None:
     for key, text in messages.METAVARS.items():
         assert text.en.isupper(), key
         assert has_chinese(text.zh), key
+
+
+def test_click_choice_and_number_errors_in_chinese() -> None:
+    script = "import sys\nfrom mindie_epcheck.cli.main import main\nmain(sys.argv[1:])\n"
+    for args, expected in (
+        (["validate", "x", "--hardware", "foo", "--lang", "zh"], "之一"),
+        (["simulate", "x", "--trials", "abc", "--lang", "zh"], "不是合法的整数"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-c", script, *args], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 2
+        assert expected in result.stderr, result.stderr
+        assert "is not" not in result.stderr

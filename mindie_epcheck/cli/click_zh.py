@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from typing import Any
 
 import click
 import click._textwrap
@@ -52,6 +53,20 @@ CLICK_ZH = {
     "path": "路径",
     "directory": "目录",
     "Aborted!": "已中止！",
+}
+
+# click's messages with a plural form (ngettext); one Chinese text serves both forms.
+CLICK_ZH_PLURAL = {
+    "{value!r} is not {choice}.": "{value!r} 不是 {choice}。",
+    "{value!r} is not one of {choices}.": "{value!r} 不是 {choices} 之一。",
+}
+
+# Names of click's parameter types, which its messages insert ("is not a valid integer").
+TYPE_NAMES_ZH: dict[type[Any], str] = {
+    click.types.IntParamType: "整数",
+    click.types.FloatParamType: "数值",
+    click.types.IntRange: "整数",
+    click.types.FloatRange: "数值",
 }
 
 _MODULES = (
@@ -109,12 +124,21 @@ def translate(message: str) -> str:
     return CLICK_ZH.get(message, message)
 
 
+def translate_plural(singular: str, plural: str, count: int) -> str:
+    chosen = singular if count == 1 else plural
+    return CLICK_ZH_PLURAL.get(chosen, chosen)
+
+
 def use_chinese() -> None:
     """Make click print its own texts in Chinese, and lay out Chinese help, for the rest of
     this process."""
     for module in _MODULES:
         if hasattr(module, "_"):
             module._ = translate  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = translate_plural  # type: ignore[attr-defined]
+    for param_type, name in TYPE_NAMES_ZH.items():
+        param_type.name = name
     # click's wrap_text imports TextWrapper from click._textwrap on each call.
     click._textwrap.TextWrapper = ChineseTextWrapper  # type: ignore[misc]
     # The option list pads its first column by term_len. click 8.4 and later also wrap by
