@@ -357,3 +357,10 @@ def test_invalid_shell_env_value_is_noted(monkeypatch: pytest.MonkeyPatch) -> No
     result = run_cli("validate", str(CLEAN), "--format", "json")
     notes = json.loads(result.stdout)["summary"]["assumptions"][str(CLEAN)]
     assert any("NPU_MEMORY_FRACTION=abc" in note for note in notes), notes
+
+
+@pytest.mark.parametrize("pair", ["NPU_MEMORY_FRACTION=", "MASTER_IP=", "HCCL_BUFFSIZE=99999999"])
+def test_env_empty_or_huge_value_is_invalid(pair: str) -> None:
+    result = run_cli("validate", str(CLEAN), "--env", pair)
+    assert result.exit_code == 2
+    assert "invalid value" in result.stderr

@@ -116,10 +116,10 @@ def parse_env(pairs: tuple[str, ...]) -> dict[str, str]:
     env: dict[str, str] = {}
     for pair in pairs:
         name, _, value = pair.partition("=")
-        if name not in ENV_KEYS or not value:
+        if name not in ENV_KEYS:
             raise UsageError(messages.INVALID_ENV.format(value=pair, names=", ".join(ENV_KEYS)))
-        expected = messages.ENV_VALUES.get(name)
-        if expected is not None and not _valid_env_value(name, value):
+        expected = messages.ENV_VALUES.get(name, messages.ENV_ANY_VALUE)
+        if not value or (name in messages.ENV_VALUES and not _valid_env_value(name, value)):
             raise UsageError(messages.INVALID_ENV_VALUE.format(value=pair) + expected)
         env[name] = value
     return env
@@ -139,7 +139,8 @@ def _valid_env_value(name: str, value: str) -> bool:
         return 1 <= int(value) <= 65535
     if name == "DP_MOVE_UP_ENABLE":
         return value in ("0", "1")
-    return int(value) > 0
+    # HCCL_BUFFSIZE in MB: more than 1 TiB is a typo, not a buffer.
+    return 0 < int(value) <= 1 << 20
 
 
 def ranktable_from_env(settings: Settings) -> str | None:

@@ -160,11 +160,15 @@ INVALID_ENV = Text(
     "--env {value}: expected NAME=VALUE with NAME one of {names}",
     "--env {value}：格式应为 NAME=VALUE，NAME 取 {names} 之一",
 )
+ENV_ANY_VALUE = Text("a value that is not empty", "非空的值")
 INVALID_ENV_VALUE = Text("--env {value}: invalid value; expected ", "--env {value}：取值无效；应为")
 # The values epcheck accepts for each numeric variable in --env.
 ENV_VALUES = {
     "NPU_MEMORY_FRACTION": Text("a number in (0, 1], such as 0.92", "(0, 1] 内的数，如 0.92"),
-    "HCCL_BUFFSIZE": Text("a whole number of MB, such as 200", "以 MB 为单位的正整数，如 200"),
+    "HCCL_BUFFSIZE": Text(
+        "a whole number of MB up to 1048576, such as 200",
+        "不超过 1048576 的 MB 数（正整数），如 200",
+    ),
     "MASTER_PORT": Text("a port from 1 to 65535", "1 到 65535 之间的端口号"),
     "DP_MOVE_UP_ENABLE": Text("0 or 1", "0 或 1"),
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -330,7 +331,8 @@ def _append_fix(subject: Subject, pointer: str, item: str) -> Fix | None:
 def buffer_coefficient_below_one(subject: Subject) -> Iterator[Hit]:
     for target, pairs in level_2_pairs(subject):
         for pair in pairs:
-            if pair.coefficient >= 1:
+            # NaN compares below nothing; EP005 reports it and Infinity.
+            if pair.coefficient >= 1 or not math.isfinite(pair.coefficient):
                 continue
             yield Hit(
                 target.at(FACTORS_KEY, pair.index, 1),
