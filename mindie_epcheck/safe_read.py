@@ -12,7 +12,7 @@ class NotRegularFileError(Exception):
 
 
 class FileTooLargeError(Exception):
-    """The file holds more than the caller's limit."""
+    """The file is larger than the caller's limit."""
 
 
 def _open_flags() -> int:

@@ -129,19 +129,19 @@ def test_build_agrees_with_pydantic(
     value = data.draw(documents(model))
     # pydantic takes integers of any size; `build` also rejects those beyond 64 bits.
     assume(fits_64_bits(value))
-    # The reference reads pydantic's union tags ("int", "bool") in an error location as keys
-    # when the invalid value is an object with such a key; `build` has no such tags.
+    # The reference mistakes pydantic's union tags ("int", "bool") in an error location for
+    # keys when the invalid value is an object with such a key. `build` has no such tags.
     assume(not has_union_tag_key(value))
     expected_model, expected_errors = reference_build(model, value, "/b")
-    # The reference gives up on the whole object when an invalid value cannot be removed
-    # (a list of lists holding an object); `build` keeps the rest, tested below.
+    # The reference gives up on the whole object when it cannot remove an invalid value (a
+    # list of lists containing an object). `build` keeps the rest, as a test below checks.
     assume(expected_model is not None)
     record, errors = build(spec, value, "/b")
     assert error_tuples(errors) == error_tuples(expected_errors)
     assert dump_record(record) == dump_reference(expected_model)
 
 
-def test_build_keeps_the_rest_where_the_reference_gives_up() -> None:
+def test_build_keeps_rest_of_object() -> None:
     spec = compiled.BACKEND_CONFIG
     record, errors = build(spec, {"npuDeviceIds": [[1, "a"], {}], "backendName": "x"}, "")
     assert dump_record(record) == {"backend_name": "x"}

@@ -159,8 +159,8 @@ def make_settings(options: dict[str, Any]) -> Settings:
         if name in messages.ENV_VALUES and not _valid_env_value(name, value)
     }
     env = {name: value for name, value in shell.items() if name not in ignored}
-    given = parse_env(options.get("env_pairs", ()))
-    env.update(given)
+    from_options = parse_env(options.get("env_pairs", ()))
+    env.update(from_options)
     return Settings(
         hardware=options["hardware"],
         interconnect=options["interconnect"],
@@ -168,7 +168,7 @@ def make_settings(options: dict[str, Any]) -> Settings:
         nodes=options["nodes"],
         wrap_fragment=options["wrap_fragment"],
         env=env,
-        ignored_env={name: value for name, value in ignored.items() if name not in given},
+        ignored_env={name: value for name, value in ignored.items() if name not in from_options},
     )
 
 

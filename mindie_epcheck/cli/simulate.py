@@ -152,8 +152,7 @@ def simulate(options: dict[str, Any]) -> int:
         print_error(problem.text, lang)
         return EXIT_USAGE
     except (ValueError, OverflowError, MemoryError) as problem:
-        # Values the simulator cannot size (a coefficient of 1e300, NaN): the message names
-        # the problem, in English.
+        # Values the simulator still cannot size: the message names the problem, in English.
         reason = str(problem) or type(problem).__name__
         print_error(
             Text("cannot simulate this input: {reason}", "无法仿真该输入：{reason}").format(

@@ -120,15 +120,15 @@ def _ep_settings(subject: Subject, entry: EntryView) -> dict[str, Any]:
 
 
 def _topk_factor(value: float | None) -> float:
-    """The cutoff's share of top-k rows; an invalid one (EP305 reports it) counts as 1."""
+    """Return the cutoff's share of top-k rows; an invalid one (EP305 reports it) counts as 1."""
     if value is None or not math.isfinite(value) or value <= 0:
         return 1.0
     # Past 1 the cutoff keeps every row (EP305 reports the value).
     return min(float(value), 1.0)
 
 
-# Thresholds are token counts and coefficients small multiples; larger items (EP3 rules report
-# them) would overflow the buffer arithmetic.
+# Thresholds are token counts and coefficients small multiples. Larger items would overflow the
+# buffer arithmetic, so the estimate ignores such factors and the EP3 rules report them.
 MAX_FACTOR_ITEM = float(1 << 40)
 
 
@@ -203,9 +203,9 @@ def build_deployment(
     return deployment if _plausible(deployment) else None
 
 
-# Bounds of the sizes the cost model computes with. MindIE takes far smaller ones (a rank
-# table holds at most 512 ranks, lengths are 32-bit); past these the estimate is meaningless
-# and the arithmetic could overflow, so the cost rules skip the entry and EP1/EP2 rules report.
+# Bounds of the sizes the cost model computes with. MindIE takes far smaller ones: a rank table
+# has ranks 0 to 511, and lengths are 32-bit. Past these bounds the estimate means nothing and
+# the arithmetic could overflow, so the cost rules skip the entry and the EP1/EP2 rules report.
 MAX_RANKS = 1 << 16
 MAX_LENGTH = (1 << 31) - 1
 MAX_HCCL_BUFFSIZE_MB = 1 << 20

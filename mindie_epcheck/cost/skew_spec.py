@@ -16,8 +16,9 @@ SKEW_FORMS = Text(
     "expected uniform, dirichlet:ALPHA or histogram:FILE",
     "应为 uniform、dirichlet:ALPHA 或 histogram:文件",
 )
-# Below about 0.01 the Dirichlet draws underflow to zeros and the sampler cannot normalise
-# them; above 10,000 the popularity is uniform for every purpose.
+# Far smaller alphas (1e-10 was seen to fail) make the Dirichlet draws underflow to zeros that
+# the samplers cannot normalise; 0.01 was checked with both modes. Above 10,000 the popularity
+# is uniform for every purpose.
 MIN_ALPHA, MAX_ALPHA = 0.01, 10_000.0
 SKEW_ALPHA = Text(
     "ALPHA of dirichlet:ALPHA must be a number from 0.01 to 10000, such as dirichlet:8",

@@ -79,7 +79,7 @@ _KINDS = {int: "int", bool: "bool", str: "str", float: "float", dict: "dict"}
 
 
 def quote(text: str) -> str:
-    """A double-quoted Python string literal, as the formatter writes them."""
+    """Return `text` as a double-quoted Python string literal, as the formatter writes it."""
     return json.dumps(text, ensure_ascii=False)
 
 

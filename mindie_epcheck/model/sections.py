@@ -20,7 +20,7 @@ class SectionRef:
 
 
 def _section_type(node: TypeNode) -> tuple[ModelSpec[Any] | None, bool]:
-    """Return (model, is a list of them) for a field that holds a model or a list of them."""
+    """Return (model, is a list of them) for a field that contains a model or a list of them."""
     if isinstance(node, ModelRef):
         return SPECS[node.name], False
     if isinstance(node, ListOf) and isinstance(node.item, ModelRef):

@@ -1,6 +1,6 @@
 """The table of output formats; `--format` offers exactly these names, in this order.
 
-Each reporter is imported when a run asks for it, so that a run pays only for its formats.
+Each reporter is imported when a run requests it, so that a run pays only for its formats.
 """
 
 from __future__ import annotations

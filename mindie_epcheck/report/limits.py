@@ -25,26 +25,28 @@ MORE_FINDINGS_HINT = Text(
 
 
 def limit_per_rule(findings: list[Finding], limit: int = MAX_LISTED_PER_RULE) -> list[Finding]:
-    """Keep the first `limit` findings of each rule code, and say how many a rule had."""
+    """Keep the first `limit` findings of each rule code, and add a note with each rule's count."""
     counts = Counter(finding.code for finding in findings)
     if all(count <= limit for count in counts.values()):
         return findings
     listed: Counter[str] = Counter()
-    kept: list[Finding] = []
+    listed_findings: list[Finding] = []
     notes: dict[str, Finding] = {}
     for finding in findings:
         listed[finding.code] += 1
         if listed[finding.code] <= limit:
-            kept.append(finding)
+            listed_findings.append(finding)
         elif finding.code not in notes:
             notes[finding.code] = _note(finding, counts[finding.code], limit)
-    return sorted([*kept, *notes.values()], key=lambda finding: finding.sort_key)
+    return sorted([*listed_findings, *notes.values()], key=lambda finding: finding.sort_key)
 
 
 def _note(first_unlisted: Finding, count: int, limit: int) -> Finding:
-    # Past MAX_HITS_PER_RULE the rule was stopped (its own note says so): the count is a floor.
-    shown = MORE_THAN.format(count=f"{MAX_HITS_PER_RULE:,}") if count > MAX_HITS_PER_RULE else None
-    counted = shown or Text(f"{count:,}", f"{count:,}")
+    # Past MAX_HITS_PER_RULE the runner stopped the rule, so the count is a floor.
+    if count > MAX_HITS_PER_RULE:
+        counted = MORE_THAN.format(count=f"{MAX_HITS_PER_RULE:,}")
+    else:
+        counted = Text(f"{count:,}", f"{count:,}")
     message = Text(
         MORE_FINDINGS.en.format(code=first_unlisted.code, count=counted.en, limit=limit),
         MORE_FINDINGS.zh.format(code=first_unlisted.code, count=counted.zh, limit=limit),

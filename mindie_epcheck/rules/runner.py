@@ -11,14 +11,6 @@ from mindie_epcheck.model.context import Subject
 from mindie_epcheck.rules.registry import Hit, Rule, all_rules
 
 INTERNAL_ERROR_CODE = "EP000"
-MORE_HITS = Text(
-    "{code} found more than {limit:,} problems in this file; epcheck stopped looking there",
-    "{code} 在本文件中发现超过 {limit:,} 处问题；epcheck 不再继续查找",
-)
-MORE_HITS_HINT = Text(
-    "Fix the listed ones and run epcheck again, or check that this file is a MindIE config.",
-    "请先修复已列出的问题后重新运行 epcheck，或确认该文件是 MindIE 的配置文件。",
-)
 
 
 def to_finding(declared: Rule, hit: Hit, subject: Subject) -> Finding:
@@ -85,14 +77,11 @@ def run_rules(subject: Subject, rules: Iterable[Rule] | None = None) -> list[Fin
         if declared.code == INTERNAL_ERROR_CODE:
             continue
         try:
-            # One more than the limit tells whether there are more, without finding them all.
+            # One past the limit shows that a rule stopped early, so the report's note on the
+            # listing (report/limits.py) says "more than" that count.
             hits = list(islice(declared.check(subject), MAX_HITS_PER_RULE + 1))
         except Exception as error:
             findings.append(crash_finding(declared, error, subject))
             continue
-        if len(hits) > MAX_HITS_PER_RULE:
-            message = MORE_HITS.format(code=declared.code, limit=MAX_HITS_PER_RULE)
-            # An info, so that the note itself does not count as one more error.
-            hits[MAX_HITS_PER_RULE] = Hit("", message, MORE_HITS_HINT, severity=Severity.INFO)
         findings.extend(to_finding(declared, hit, subject) for hit in hits)
     return sorted(findings, key=lambda finding: finding.sort_key)
